@@ -1,0 +1,202 @@
+"""Release: templates → solution notebooks → (nbgrader) → student notebooks → the students' zip.
+
+A release is a short list of steps, each usable alone:
+
+1. :func:`solution_notebook` expands a template (``solutions/templates/part_*.pct.py``) into the solution
+   notebook: reference code read from ``solutions.part_a`` / ``solutions.part_b`` inside nbgrader's
+   ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers;
+2. :func:`student_notebook` runs nbgrader's own preprocessors on it (``ClearSolutions``, ``ClearOutput``,
+   ``LockCells``) after dropping the solution-only helper cell, so each implementation becomes
+   ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` under its signature and docstring;
+3. :func:`release` writes both (``solutions/part_*.ipynb``, ``assignment/part_*.ipynb``), byte-for-byte stable;
+4. :func:`pack` zips what students download: the ``assignment`` package with its notebooks, the data it reads,
+   a ``requirements.txt`` and a short README — no solutions, no grader, no reference outputs.
+
+    python -m autograder release                 # regenerate all notebooks
+    python -m autograder release --check         # exit 1 if the committed notebooks differ from a fresh release
+    python -m autograder release pack [--out dist/fun-with-diffusion-student.zip]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib.util
+import re
+import sys
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+__all__ = [
+    "REPO",
+    "PARTS",
+    "solution_notebook",
+    "student_notebook",
+    "notebook_bytes",
+    "release",
+    "pack",
+    "pack_members",
+    "main",
+]
+
+REPO = Path(__file__).resolve().parents[1]
+PARTS = ("a", "b")
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same pack bytes on every run
+
+
+def solution_notebook(part: str) -> NotebookNode:
+    """Step 1: the solution notebook of part ``"a"`` or ``"b"``, built from its template."""
+    from solutions.templates import template_path
+    from solutions.templates.build import build_solution_notebook
+    from solutions.templates.percent import read_template
+
+    return build_solution_notebook(read_template(template_path(part)))
+
+
+def student_notebook(solution: NotebookNode) -> NotebookNode:
+    """Step 2: the student notebook derived from ``solution`` by nbgrader's preprocessors (input untouched)."""
+    try:
+        from nbgrader.preprocessors import ClearOutput, ClearSolutions, LockCells
+    except ImportError as error:  # nbgrader is in the [dev] extra
+        raise RuntimeError("releasing needs nbgrader: pip install -e '.[dev]'") from error
+    from solutions.templates.build import SOLUTION_ONLY_TAG
+
+    nb = copy.deepcopy(solution)
+    nb.cells = [c for c in nb.cells if SOLUTION_ONLY_TAG not in c.get("metadata", {}).get("tags", [])]
+    resources: dict = {}
+    for step in (ClearSolutions(), ClearOutput(), LockCells()):
+        nb, resources = step.preprocess(nb, resources)
+    nbformat.validate(nb)
+    return nb
+
+
+def notebook_bytes(nb: NotebookNode) -> bytes:
+    """Canonical bytes of a notebook: nbformat's JSON (sorted keys, indent 1), no outputs, trailing newline."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def release(root: str | Path = REPO, parts: Iterable[str] = PARTS, check: bool = False) -> dict[Path, bool]:
+    """Step 3: write (or with ``check`` only compare) the solution and student notebooks of ``parts``.
+
+    Returns ``{path: changed}`` — whether the file on disk differed from the fresh release (and, unless
+    ``check``, was rewritten). A part whose reference module is not importable yet is skipped with a note.
+    """
+    root = Path(root)
+    result: dict[Path, bool] = {}
+    for part in parts:
+        if importlib.util.find_spec(f"solutions.part_{part}") is None:
+            print(f"release: solutions.part_{part} is not there yet; skipping part {part}", file=sys.stderr)
+            continue
+        solution = solution_notebook(part)
+        outputs = {
+            root / "solutions" / f"part_{part}.ipynb": notebook_bytes(copy.deepcopy(solution)),
+            root / "assignment" / f"part_{part}.ipynb": notebook_bytes(student_notebook(solution)),
+        }
+        for path, data in outputs.items():
+            changed = not path.exists() or path.read_bytes() != data
+            result[path] = changed
+            if changed and not check:
+                path.write_bytes(data)
+    return result
+
+
+def pack_members(root: str | Path = REPO) -> dict[str, bytes]:
+    """What the students' zip holds, ``{archive name: bytes}``: ``assignment/`` (package and notebooks), the data
+    files it reads (``data/``, less the regenerated MNIST folder and builders that need the reference),
+    ``requirements.txt`` and ``README.md``."""
+    root = Path(root)
+    members: dict[str, bytes] = {}
+    for folder in ("assignment", "data"):
+        for path in sorted((root / folder).rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and _shippable(rel, path):
+                members[rel] = path.read_bytes()
+    members["requirements.txt"] = _requirements(root).encode()
+    members["README.md"] = _STUDENT_README.encode()
+    return members
+
+
+def pack(root: str | Path = REPO, out: str | Path | None = None) -> Path:
+    """Step 4: write the students' zip (default ``dist/fun-with-diffusion-student.zip``); returns its path."""
+    from solutions.templates.build import STUDENT_PACK
+
+    root = Path(root)
+    out = Path(out) if out is not None else root / "dist" / STUDENT_PACK
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(pack_members(root).items()):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``release [--part a|b|all] [--check]`` or ``release pack [--out ZIP]``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["pack"]:
+        parser = argparse.ArgumentParser(prog="autograder release pack", description="Write the students' zip.")
+        parser.add_argument("--out", type=Path, default=None, help="zip to write (default dist/<pack name>)")
+        args = parser.parse_args(argv[1:])
+        path = pack(REPO, args.out)
+        print(f"wrote {path} ({len(pack_members(REPO))} files)")
+        return 0
+    parser = argparse.ArgumentParser(
+        prog="autograder release", description="Regenerate the solution and student notebooks from the templates."
+    )
+    parser.add_argument("--part", choices=("a", "b", "all"), default="all", help="which notebooks (default all)")
+    parser.add_argument("--check", action="store_true", help="only compare with the files on disk; exit 1 on a difference")
+    args = parser.parse_args(argv)
+    parts = PARTS if args.part == "all" else (args.part,)
+    result = release(REPO, parts, check=args.check)
+    for path, changed in result.items():
+        state = ("differs" if args.check else "rewritten") if changed else "unchanged"
+        print(f"{state:>9}  {path.relative_to(REPO)}")
+    if args.check and any(result.values()):
+        print("notebooks are stale: run `python -m autograder release`", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+_STUDENT_README = """# Fun with Diffusion Models — student kit
+
+* `assignment/part_a.ipynb`, `assignment/part_b.ipynb`: the notebooks you complete.
+* `assignment/`: the given code they import (models, data, figures, `check`).
+* `data/`: the files that code reads.
+
+Local set-up: `pip install -r requirements.txt`, then open the notebooks from this folder with JupyterLab.
+Colab: upload this zip to `/content` and run the notebook's first cell.
+"""
+
+
+def _shippable(rel: str, path: Path) -> bool:
+    parts = rel.split("/")
+    if "__pycache__" in parts or path.suffix in {".pyc", ".pyo"} or parts[-1].startswith("."):
+        return False
+    if rel.startswith("data/mnist/"):  # rebuilt (or downloaded) by assignment.mnist on first use
+        return False
+    if path.suffix == ".py" and re.search(r"^\s*(from|import)\s+(solutions|autograder)\b", path.read_text(errors="ignore"), re.M):
+        return False  # builders that need the reference stay with the instructors
+    return True
+
+
+def _requirements(root: Path) -> str:
+    import tomllib
+
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    return "\n".join(project.get("dependencies", [])) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
