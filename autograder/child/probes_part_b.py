@@ -1,0 +1,261 @@
+"""Part B probes: what the child runs for each Part B test group (never what it expects).
+
+Each ``run_*`` function takes the submission's namespace, the group's JSON spec, its input tensors and a
+:class:`records.Recorder`, calls the student's code, and records outputs, traces of the stand-in UNet and the
+Gaussian noise drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+import layers
+import records
+import rng_tap
+import spies
+
+
+def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[str, Any]:
+    """Part B's notebooks only use ``device`` from the setup cells."""
+    return {"device": device}
+
+
+def run_models(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """Build each case's module, describe its layers, load the reference's weights and run its forward calls.
+
+    A case: ``{"key", "name", "args", "calls": [[input keys...], ...], "signatures": [...], "weights": prefix,
+    "count_only": bool}``.
+    """
+    for case in spec["cases"]:
+        rec.run(case["key"], lambda case=case: _model_case(ns, case, inputs))
+
+
+def run_add_noise(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """``add_noise(x, sigma)`` for each case, with the noise it drew."""
+    for case in spec["cases"]:
+        def call(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
+            fn = _need(ns, "add_noise")
+            with rng_tap.recording() as draws:
+                z = fn(inputs[case["x"]].clone(), case["sigma"])
+            return {"z": z, **rng_tap.stack_draws(draws)}, {}
+
+        rec.run(case["key"], call)
+
+
+def run_schedule(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """``ddpm_schedule(beta1, beta2, num_ts)`` for each case."""
+    for case in spec["cases"]:
+        def call(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
+            out = _need(ns, "ddpm_schedule")(case["beta1"], case["beta2"], case["num_ts"])
+            if not isinstance(out, dict):
+                raise TypeError(f"ddpm_schedule must return a dict, got {type(out).__name__}")
+            return {k: out[k] for k in ("betas", "alphas", "alpha_bars") if k in out}, {"keys": sorted(map(str, out))}
+
+        rec.run(case["key"], call)
+
+
+def run_ddpm(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """Training losses and sampling loops on the stand-in UNet, with its call trace and the noise drawn.
+
+    Spec: ``{"conditional": bool, "num_ts": T, "cases": [{"key", "kind": "forward"|"sample"|..., ...}]}``.
+    """
+    schedule = {k: inputs[k].clone() for k in ("betas", "alphas", "alpha_bars")}
+    T = int(spec["num_ts"])
+    for case in spec["cases"]:
+        spy = spies.SpyUNet(conditional=spec["conditional"])
+        rec.run(case["key"], lambda case=case, spy=spy: _ddpm_case(ns, case, inputs, spy, schedule, T))
+
+
+def run_ddpm_class(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """The ``DDPM`` module: its wiring to the four DDPM functions (with recording stand-ins), then for real."""
+    schedule = {k: inputs[k].clone() for k in ("betas", "alphas", "alpha_bars")}
+    T = int(spec["num_ts"])
+    DDPM = _need(ns, "DDPM")
+    sentinel = torch.full((), 12345.0)
+    calls: list[dict[str, Any]] = []
+
+    def stub(name: str) -> Any:
+        def fn(*args: Any, **kwargs: Any) -> Any:
+            calls.append({"fn": name, "args": args, "kwargs": kwargs})
+            if name.startswith("ddpm_schedule"):
+                return {k: v.clone() for k, v in schedule.items()}
+            if name.startswith("ddpm_sample"):
+                return sentinel.clone().expand(3, 1, 28, 28).clone(), [sentinel.clone()]
+            return sentinel.clone()
+        return fn
+
+    real = {n: ns.get(n) for n in ("ddpm_schedule", "ddpm_forward", "ddpm_sample", "ddpm_forward_cond", "ddpm_sample_cond")}
+    for case in spec["cases"]:
+        def wired(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
+            calls.clear()
+            for name in real:
+                ns[name] = stub(name)
+            try:
+                spy = spies.SpyUNet(conditional=case.get("c") is not None)
+                model = DDPM(spy, betas=tuple(spec["betas"]), num_ts=T, p_uncond=spec["p_uncond"])
+                out = _call_ddpm(model, case, inputs)
+            finally:
+                ns.update(real)
+            result = out[0] if isinstance(out, tuple) else out
+            described = [_describe_call(c, spy, inputs) for c in calls]
+            return {"out": result}, {"calls": described}
+
+        rec.run(case["key"] + "_wired", wired)
+
+        def actual(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
+            spy = spies.SpyUNet(conditional=case.get("c") is not None)
+            model = DDPM(spy, betas=tuple(spec["betas"]), num_ts=T, p_uncond=spec["p_uncond"])
+            with rng_tap.recording() as draws:
+                out = _call_ddpm(model, case, inputs)
+            tensors = {**_trace(spy), **rng_tap.stack_draws(draws)}
+            if isinstance(out, tuple):
+                tensors["images"] = out[0]
+            else:
+                tensors["loss"] = out
+            return tensors, {"calls": len(spy.calls)}
+
+        rec.run(case["key"] + "_real", actual)
+
+
+def run_training(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """A short CPU training run of the student's UNet with the grader's own loop and noise; records losses."""
+    for case in spec["cases"]:
+        rec.run(case["key"], lambda case=case: _train_case(ns, case, inputs))
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _need(ns: dict[str, Any], name: str) -> Any:
+    if name not in ns:
+        raise NameError(f"{name} is not defined in the submission")
+    return ns[name]
+
+
+def _model_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
+    torch.manual_seed(0)
+    model = _need(ns, case["name"])(*case["args"])
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{case['name']}(...) must build a torch.nn.Module, got {type(model).__name__}")
+    meta: dict[str, Any] = {
+        "params": int(sum(p.numel() for p in model.parameters())),
+        "counts": layers.layer_counts(model),
+    }
+    if case.get("count_only"):
+        return {}, meta
+    calls = case.get("calls", [])
+    first = [inputs[k] for k in calls[0]] if calls else []
+    model.train()
+    plan, unused = layers.layer_plan(model, lambda: model(*[a.clone() for a in first]))
+    meta["signatures"] = layers.plan_signatures(plan)
+    meta["unused"] = unused
+    if meta["signatures"] != case["signatures"]:
+        return {}, meta
+    layers.load_plan_weights(plan, {k[len(case["weights"]):]: v for k, v in inputs.items() if k.startswith(case["weights"])})
+    outputs = {}
+    for i, keys in enumerate(calls):
+        model.train()
+        with torch.no_grad():
+            outputs[f"out_{i}"] = model(*[inputs[k].clone() for k in keys])
+    return outputs, meta
+
+
+def _ddpm_case(ns, case, inputs, spy, schedule, T) -> tuple[dict[str, Any], dict[str, Any]]:
+    kind = case["kind"]
+    fn = _need(ns, kind)
+    torch.manual_seed(case.get("seed", 0))
+    with rng_tap.recording() as draws:
+        if kind == "ddpm_forward":
+            out = fn(spy, schedule, inputs[case["x"]].clone(), T)
+        elif kind == "ddpm_forward_cond":
+            out = fn(spy, schedule, inputs[case["x"]].clone(), inputs[case["c"]].clone(), case["p_uncond"], T)
+        elif kind == "ddpm_sample":
+            out = fn(spy, schedule, tuple(case["img_wh"]), T, seed=case.get("seed", 0), num_samples=case["num_samples"])
+        else:
+            out = fn(spy, schedule, inputs[case["c"]].clone(), tuple(case["img_wh"]), T,
+                     guidance_scale=case["guidance_scale"], seed=case.get("seed", 0))
+    tensors = {**_trace(spy), **rng_tap.stack_draws(draws)}
+    meta: dict[str, Any] = {"calls": len(spy.calls)}
+    if kind.startswith("ddpm_forward"):
+        tensors["loss"] = out
+    else:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(f"{kind} must return (images, frames), got {type(out).__name__}")
+        tensors["images"] = out[0]
+        frames = out[1]
+        meta["frames"] = len(frames) if isinstance(frames, (list, tuple)) else -1
+        meta["frame_shapes_ok"] = bool(
+            isinstance(frames, (list, tuple)) and all(
+                isinstance(f, torch.Tensor) and tuple(f.shape) == tuple(out[0].shape) for f in frames
+            )
+        )
+    return tensors, meta
+
+
+def _trace(spy: spies.SpyUNet) -> dict[str, torch.Tensor]:
+    tensors: dict[str, torch.Tensor] = {}
+    for i, call in enumerate(spy.calls[:2000]):
+        for name, value in call.items():
+            tensors[f"call_{i:04d}_{name}"] = value
+    return tensors
+
+
+def _call_ddpm(model: Any, case: dict[str, Any], inputs: dict[str, torch.Tensor]) -> Any:
+    c = inputs[case["c"]].clone() if case.get("c") else None
+    if case["method"] == "forward":
+        return model(inputs[case["x"]].clone()) if c is None else model(inputs[case["x"]].clone(), c)
+    if c is None:
+        return model.sample(img_wh=(28, 28), seed=case.get("seed", 0), num_samples=case["num_samples"])
+    return model.sample(c, img_wh=(28, 28), guidance_scale=case["guidance_scale"], seed=case.get("seed", 0))
+
+
+def _describe_call(call: dict[str, Any], spy: Any, inputs: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """A JSON description of a stubbed call: which function, and each argument summarised."""
+
+    def summary(value: Any) -> Any:
+        if value is spy:
+            return "<unet>"
+        if isinstance(value, torch.Tensor):
+            for key, tensor in inputs.items():
+                if tensor.shape == value.shape and torch.equal(tensor.cpu(), value.detach().cpu()):
+                    return f"<input {key}>"
+            return f"<tensor {list(value.shape)}>"
+        if isinstance(value, dict):
+            return {str(k): summary(v) for k, v in value.items()} if len(value) < 10 else "<dict>"
+        if isinstance(value, (list, tuple)):
+            return [summary(v) for v in value][:10]
+        if isinstance(value, (int, float, str, bool)) or value is None:
+            return value
+        return f"<{type(value).__name__}>"
+
+    return {"fn": call["fn"], "args": [summary(a) for a in call["args"]],
+            "kwargs": {k: summary(v) for k, v in call["kwargs"].items()}}
+
+
+def _train_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
+    torch.manual_seed(case.get("seed", 0))
+    model = _need(ns, case["name"])(*case["args"])
+    images = inputs[case["images"]]
+    noise = inputs[case["noise"]]
+    optimizer = torch.optim.Adam(model.parameters(), lr=case["lr"])
+    losses = []
+    model.train()
+    batch = case["batch"]
+    for step in range(case["steps"]):
+        start = (step * batch) % images.shape[0]
+        x = images[start:start + batch]
+        eps = noise[step % noise.shape[0]][: x.shape[0]]
+        if case["kind"] == "denoise":
+            loss = torch.nn.functional.mse_loss(model(x + case["sigma"] * eps), x)
+        else:
+            t = ((torch.arange(x.shape[0]) * 7 + step * 13) % case["num_ts"] + 1).float()
+            ab = inputs["alpha_bars"][t.long() - 1].view(-1, 1, 1, 1)
+            x_t = ab.sqrt() * x + (1 - ab).sqrt() * eps
+            loss = torch.nn.functional.mse_loss(model(x_t, t / case["num_ts"]), eps)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    return {"losses": torch.tensor(losses)}, {}

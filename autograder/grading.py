@@ -1,0 +1,160 @@
+"""The grading pipeline: load → plan each group → run it in its own sandbox → check → score → report.
+
+:func:`grade` never raises for a bad submission: every problem becomes failed tests with feedback and notes
+at the top of the results. Groups run concurrently (``jobs`` children at a time); each child gets one
+thread, so ``jobs`` should not exceed the cores.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from autograder import sandbox
+from autograder.loader import Submission, load_submission
+from autograder.registry import Group
+from autograder.results import GradeReport, TestResult
+
+GRADER_SEED = 0
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to grade: which part, device policy, public tests only, parallel children, time-limit scale."""
+
+    part: str = "all"
+    gpu: str = "auto"
+    public_only: bool = False
+    jobs: int = 0
+    timeout_scale: float = 1.0
+    memory_mb: int = 3072
+
+
+def all_groups(part: str) -> list[Group]:
+    """The test groups of ``part`` (``"a"``, ``"b"`` or ``"all"``), freshly constructed."""
+    groups: list[Group] = []
+    if part in ("a", "all"):
+        from autograder import tests_part_a
+
+        groups += tests_part_a.groups()
+    if part in ("b", "all"):
+        from autograder import tests_part_b
+
+        groups += tests_part_b.groups()
+    return groups
+
+
+def grade(path: str | Path, options: Options = Options()) -> GradeReport:
+    """Grade the submission at ``path``; returns the report (write it with :func:`results.write_results`)."""
+    start = time.monotonic()
+    report = GradeReport()
+    submission = load_submission(path)
+    device, device_note = _device(options.gpu)
+    report.notes += [f"Graded on {device} ({sandbox.isolation_mode()} isolation)."]
+    if device_note:
+        report.notes.append(device_note)
+    report.notes += [f"Problem: {p}" for p in submission.problems]
+    if submission.skipped:
+        shown = "; ".join(submission.skipped[:6])
+        more = f" (and {len(submission.skipped) - 6} more)" if len(submission.skipped) > 6 else ""
+        report.notes.append(f"Not run by the grader: {shown}{more}.")
+    groups = all_groups(options.part)
+    runs = _run_groups(groups, submission, device, options)
+    load_errors: dict[str, str] = {}
+    for group in groups:
+        run = runs.get(group.name)
+        report.tests += _score_group(group, run, submission, options)
+        if isinstance(run, sandbox.ChildRun) and "_load" in run.records:
+            load_errors.update(run.records["_load"].meta.get("errors", {}))
+    for origin, error in list(load_errors.items())[:8]:
+        report.notes.append(f"Error while defining your code at {origin}: {error}")
+    if options.public_only:
+        report.tests = [t for t in report.tests if t.public]
+    report.wall_s = time.monotonic() - start
+    return report
+
+
+def _device(policy: str) -> tuple[str, str]:
+    available = torch.cuda.is_available()
+    if policy == "on" and not available:
+        return "cpu", "--gpu on was requested but no CUDA device is available; graded on the CPU."
+    return ("cuda" if available and policy in ("on", "auto") else "cpu"), ""
+
+
+def _run_groups(groups: list[Group], submission: Submission, device: str, options: Options) -> dict[str, Any]:
+    jobs = options.jobs or max(1, min(4, os.cpu_count() or 1))
+    defined = submission.defined_names
+    runs: dict[str, Any] = {}
+    todo = []
+    for group in groups:
+        needed = {tag for test in group.tests for tag in test.tags}
+        if not submission.statements or not (needed & defined):
+            runs[group.name] = "skipped"
+            continue
+        try:
+            spec, inputs = _cached_plan(group)
+        except Exception:  # a bug in the grader itself: reported, not raised
+            runs[group.name] = f"internal grader error while preparing {group.name}: {traceback.format_exc(limit=2)}"
+            continue
+        limits = sandbox.Limits(timeout_s=group.timeout_s * options.timeout_scale, memory_mb=options.memory_mb)
+        todo.append((group, spec, inputs, limits))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            pool.submit(sandbox.run_child, submission.payload(), g.probe_module, g.probe, spec, inputs, limits,
+                        device, "float32", GRADER_SEED): g.name
+            for g, spec, inputs, limits in todo
+        }
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                runs[futures[future]] = future.result()
+            except Exception:
+                runs[futures[future]] = f"internal grader error while running {futures[future]}: {traceback.format_exc(limit=2)}"
+    return runs
+
+
+_PLANS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+
+
+def _cached_plan(group: Group) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``group.plan()``, computed once per process: the reference's expectations are deterministic."""
+    key = (group.part, group.name)
+    if key not in _PLANS:
+        spec, inputs = group.plan()
+        _PLANS[key] = (spec, inputs, dict(group.expected))
+    spec, inputs, expected = _PLANS[key]
+    group.expected = dict(expected)
+    return spec, inputs
+
+
+def _score_group(group: Group, run: Any, submission: Submission, options: Options) -> list[TestResult]:
+    if isinstance(run, sandbox.ChildRun):
+        try:
+            outcome = group.check(run)
+        except Exception as error:  # grader bug or data it did not foresee: never a traceback
+            outcome = {t.name: (0.0, f"the grader could not check this result ({type(error).__name__}: {error})") for t in group.tests}
+        if run.stdout_head.strip() and not run.timed_out:
+            tail = f"\n--- your code printed (first lines) ---\n{run.stdout_head[:600]}"
+        else:
+            tail = ""
+    else:
+        missing = sorted({tag for t in group.tests for tag in t.tags} - submission.defined_names)
+        reason = run if isinstance(run, str) and run != "skipped" else (
+            f"{', '.join(missing)} not defined in the submission" if missing else "no gradable code in the submission")
+        outcome = {t.name: (0.0, reason) for t in group.tests}
+        tail = ""
+    results = []
+    for test in group.tests:
+        fraction, message = outcome.get(test.name, (0.0, "not checked"))
+        fraction = float(fraction) if fraction == fraction else 0.0
+        results.append(TestResult(
+            name=test.name, max_score=test.weight, passed=fraction >= 1.0, score=test.weight * max(0.0, min(1.0, fraction)),
+            output=message + (tail if fraction < 1.0 else ""), tags=list(test.tags), public=test.public, group=group.name,
+        ))
+    return results

@@ -1,0 +1,199 @@
+"""Check a DDPM training loss or sampling loop from its trace, whatever noise the submission drew.
+
+The child records every call to the stand-in UNet (inputs ``x``, ``t``, class vector) and every Gaussian
+draw. From these the grader re-derives what each step *should* have produced under the seeds' formulas,
+solves for the noise the step must have used, and requires that noise to be one the submission drew. Both
+time conventions of SPEC §4 are accepted (1-based: index ``t−1``, UNet input ``t/T``; 0-based: index ``t``,
+input ``t/T``), as long as the same one is used in training and sampling.
+
+Tolerances: all arithmetic is float32 on both sides; recovered noise is compared with ``atol = 2e-3``
+(division by ``sqrt(β_t) ≥ 0.01`` magnifies float32 rounding ~1e-6 to ≤ 1e-4), losses with ``rtol = 1e-4``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from autograder.compare import matches_a_draw, max_diff
+
+NOISE_ATOL = 2e-3
+X_ATOL = 1e-4
+
+
+@dataclass
+class Verdict:
+    """Outcome of a trace check: pass/fail, feedback, and the time convention seen (1 or 0, or None)."""
+
+    ok: bool
+    message: str
+    convention: int | None = None
+
+
+def split_trace(tensors: dict[str, torch.Tensor]) -> tuple[list[dict[str, torch.Tensor]], list[torch.Tensor]]:
+    """``(calls, draws)`` from a record's tensors (``call_0001_x``…, ``draw_003``…)."""
+    calls: dict[int, dict[str, torch.Tensor]] = {}
+    draws: dict[int, torch.Tensor] = {}
+    for key, value in tensors.items():
+        if key.startswith("call_"):
+            _, index, name = key.split("_", 2)
+            calls.setdefault(int(index), {})[name] = value
+        elif key.startswith("draw_"):
+            draws[int(key[5:])] = value
+    return [calls[i] for i in sorted(calls)], [draws[i] for i in sorted(draws)]
+
+
+def verify_training(
+    tensors: dict[str, torch.Tensor],
+    x0: torch.Tensor,
+    schedule: dict[str, torch.Tensor],
+    eps_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor],
+    num_ts: int,
+) -> Verdict:
+    """Algorithm 1/3: one UNet call on ``x_t = sqrt(ᾱ) x_0 + sqrt(1−ᾱ) ε`` with ``t/T``; loss ``MSE(ε̂, ε)``."""
+    calls, draws = split_trace(tensors)
+    loss = tensors.get("loss")
+    loss = loss.detach() if loss is not None else None
+    if loss is None or loss.numel() != 1:
+        return Verdict(False, "the function must return the scalar loss (a 0-dim tensor)")
+    if not torch.isfinite(loss).all():
+        return Verdict(False, "the loss is NaN or inf")
+    if len(calls) != 1:
+        return Verdict(False, f"expected exactly one UNet call per loss, saw {len(calls)}")
+    call = calls[0]
+    x_t, t_in = call["x"].double(), call["t"].double()
+    if x_t.shape != x0.shape:
+        return Verdict(False, f"the UNet received x_t of shape {list(x_t.shape)}, expected {list(x0.shape)}")
+    scaled = t_in * num_ts
+    if float(t_in.max()) > 1.0 + 1e-6:
+        return Verdict(False, f"the UNet received t up to {float(t_in.max()):g}: t is not normalised — pass t / T (in [0, 1])")
+    if float((scaled - scaled.round()).abs().max()) > 1e-3:
+        return Verdict(False, "t / T · T is not an integer: t must be drawn from the integers {1, …, T}")
+    steps = scaled.round().long()
+    ab = schedule["alpha_bars"].double()
+    failures = []
+    for convention in (1, 0):
+        index = steps - convention
+        if int(index.min()) < 0 or int(index.max()) >= num_ts:
+            continue
+        a = ab[index].view(-1, *[1] * (x0.dim() - 1))
+        eps = (x_t - a.sqrt() * x0.double()) / (1 - a).sqrt()
+        if not matches_a_draw(eps, draws, NOISE_ATOL):
+            failures.append(convention)
+            continue
+        predicted = eps_fn(call["x"], call["t"], call.get("c")).double()
+        expected_loss = torch.mean((predicted - eps) ** 2)
+        if abs(float(loss) - float(expected_loss)) > 1e-4 * max(1.0, float(expected_loss)):
+            return Verdict(False, f"loss {float(loss):.6g} ≠ MSE(unet(x_t, t/T), ε) = {float(expected_loss):.6g}: "
+                                  "the loss must compare the UNet's prediction with the noise ε you added", convention)
+        low, high = int(index.min()), int(index.max())
+        if low != 0 or high != num_ts - 1:
+            span = "{1, …, T}" if convention == 1 else "{0, …, T−1}"
+            return Verdict(False, f"t covered schedule indices {low}…{high} only; draw t uniformly from {span}", convention)
+        return Verdict(True, "x_t, t/T and the loss match Algorithm 1 for the noise you drew", convention)
+    hint = _training_hint(x_t, x0.double(), steps, schedule, draws)
+    return Verdict(False, "x_t is not sqrt(ᾱ_t)·x_0 + sqrt(1−ᾱ_t)·ε for the t passed to the UNet and any noise drawn. " + hint)
+
+
+def verify_sampling(
+    tensors: dict[str, torch.Tensor],
+    schedule: dict[str, torch.Tensor],
+    guided_eps: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    num_ts: int,
+    batch: int,
+) -> Verdict:
+    """Algorithm 2/4 from ``x_T ~ N(0, I)``: each step's result must be the seeds' update with a drawn ``z``."""
+    calls, draws = split_trace(tensors)
+    images = tensors.get("images")
+    if images is None:
+        return Verdict(False, "no images were returned")
+    steps = _group_steps(calls)
+    if not steps:
+        return Verdict(False, "the UNet was never called")
+    t_values = [float(s[0]["t"][0]) for s in steps]
+    if max(t_values) > 1.0 + 1e-6:
+        return Verdict(False, f"the UNet received t = {max(t_values):g}: t is not normalised — pass t / T")
+    if len(steps) != num_ts:
+        return Verdict(False, f"expected {num_ts} denoising steps (t = T … 1), saw {len(steps)}: check the loop's range (off by one?)")
+    first = round(t_values[0] * num_ts)
+    convention = 1 if first == num_ts else 0 if first == num_ts - 1 else None
+    if convention is None:
+        return Verdict(False, f"the first step used t/T = {t_values[0]:.4g}; it should start at t = T (t/T = 1)")
+    betas, alphas, ab = (schedule[k].double() for k in ("betas", "alphas", "alpha_bars"))
+    x = steps[0][0]["x"][:batch].double()
+    if not matches_a_draw(x, draws, NOISE_ATOL):
+        return Verdict(False, "x_T must be a fresh draw of N(0, I) noise of shape [N, C, H, W]", convention)
+    for k, step in enumerate(steps):
+        index = num_ts - 1 - k
+        t_expected = (index + convention) / num_ts
+        if abs(t_values[k] - t_expected) > 1e-5:
+            return Verdict(False, f"step {k}: the UNet received t/T = {t_values[k]:.4g}, expected {t_expected:.4g}", convention)
+        x_in = step[0]["x"][:batch].double()
+        if max_diff(x_in, x) > X_ATOL * 10:
+            return Verdict(False, f"step {k}: the UNet was not called on the current x_t", convention)
+        t_vec = torch.full((batch,), t_expected, dtype=torch.float32)
+        eps = guided_eps(x.float(), t_vec).double()
+        ab_t, ab_prev = ab[index], (ab[index - 1] if index > 0 else torch.ones((), dtype=torch.float64))
+        x0_hat = (x - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()
+        mean = ab_prev.sqrt() * betas[index] / (1 - ab_t) * x0_hat + alphas[index].sqrt() * (1 - ab_prev) / (1 - ab_t) * x
+        nxt = steps[k + 1][0]["x"][:batch].double() if k + 1 < len(steps) else images.double()
+        if nxt.shape != mean.shape:
+            return Verdict(False, f"the images have shape {list(nxt.shape)}, expected {list(mean.shape)}", convention)
+        if index == 0:
+            if max_diff(nxt, mean) > 1e-3:
+                return Verdict(False, "the last step (t = 1) must add no noise (z = 0) and return x_0 from the update", convention)
+            break
+        z = (nxt - mean) / betas[index].sqrt()
+        if not matches_a_draw(z, draws, NOISE_ATOL):
+            return Verdict(False, f"step t = {index + 1}: x_(t−1) is not the Algorithm-2 update of x_t with any noise z you drew "
+                                  f"({_sampling_hint(x, eps, nxt, index, schedule, draws)})", convention)
+        x = nxt
+    return Verdict(True, f"all {num_ts} steps follow the algorithm (t convention: {'1-based' if convention else '0-based'})", convention)
+
+
+def _group_steps(calls: list[dict[str, torch.Tensor]]) -> list[list[dict[str, torch.Tensor]]]:
+    steps: list[list[dict[str, torch.Tensor]]] = []
+    for call in calls:
+        if steps and abs(float(steps[-1][0]["t"][0]) - float(call["t"][0])) < 1e-7:
+            steps[-1].append(call)
+        else:
+            steps.append([call])
+    return steps
+
+
+def _training_hint(x_t, x0, steps, schedule, draws) -> str:
+    for convention in (1, 0):
+        index = (steps - convention).clamp(0, len(schedule["alphas"]) - 1)
+        shape = (-1,) + (1,) * (x0.dim() - 1)
+        alpha = schedule["alphas"].double()[index].view(shape)
+        ab = schedule["alpha_bars"].double()[index].view(shape)
+        candidates = {
+            "it looks like α_t was used where ᾱ_t (alpha_bars) belongs": (alpha.sqrt(), (1 - alpha).sqrt()),
+            "the square roots seem to be missing: x_t = sqrt(ᾱ)·x_0 + sqrt(1−ᾱ)·ε": (ab, 1 - ab),
+        }
+        for message, (a, b) in candidates.items():
+            if matches_a_draw((x_t - a * x0) / b, draws, NOISE_ATOL):
+                return "Hint: " + message + "."
+        for shift in (1, -1):
+            shifted = (index + shift).clamp(0, len(schedule["alphas"]) - 1)
+            ab_s = schedule["alpha_bars"].double()[shifted].view(shape)
+            if matches_a_draw((x_t - ab_s.sqrt() * x0) / (1 - ab_s).sqrt(), draws, NOISE_ATOL):
+                return "Hint: ᾱ is indexed off by one relative to the t you pass to the UNet (t/T)."
+    return "Hint: check ᾱ_t (alpha_bars, not alphas), its index (t−1 for t in 1…T) and the square roots."
+
+
+def _sampling_hint(x, eps, nxt, index, schedule, draws) -> str:
+    betas, alphas, ab = (schedule[k].double() for k in ("betas", "alphas", "alpha_bars"))
+    ab_prev = ab[index - 1]
+    variants = {
+        "α_t seems used in place of ᾱ_t": (alphas[index], alphas[index - 1]),
+        "ᾱ seems indexed at t instead of t−1": (ab[index + 1] if index + 1 < len(ab) else ab[index], ab[index]),
+    }
+    for message, (a_t, a_prev) in variants.items():
+        x0_hat = (x - (1 - a_t).sqrt() * eps) / a_t.sqrt()
+        mean = a_prev.sqrt() * betas[index] / (1 - a_t) * x0_hat + alphas[index].sqrt() * (1 - a_prev) / (1 - a_t) * x
+        if matches_a_draw((nxt - mean) / betas[index].sqrt(), draws, NOISE_ATOL):
+            return "hint: " + message
+    return "hint: check x̂_0 = (x_t − sqrt(1−ᾱ_t) ε̂)/sqrt(ᾱ_t), the two coefficients with ᾱ_(t−1), β_t, α_t, and σ_t = sqrt(β_t); for guidance, ε = ε_u + γ(ε_c − ε_u)"
