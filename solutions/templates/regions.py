@@ -52,10 +52,14 @@ def implementation_source(module: str, name: str) -> str:
 
 
 def helper_source(module: str, exclude: Iterable[str] = ()) -> str:
-    """Every top-level statement of ``module`` that is not a docstring, an import, ``__all__``, a public
-    (``__all__``) name or in ``exclude``: the private helpers the reference calls."""
+    """The private helpers the reference calls: the module's ``NOTEBOOK_HELPERS`` when it declares them, else every
+    top-level statement that is not a docstring, an import, ``__all__``, a public (``__all__``) name or in ``exclude``."""
     source = module_source(module)
     tree = ast.parse(source)
+    declared = getattr(importlib.import_module(module), "NOTEBOOK_HELPERS", None)
+    if declared is not None:  # the module says which helpers a notebook embeds (Part A: argument checks only)
+        wanted = set(declared) - set(exclude)
+        return "\n\n\n".join(_segment(source, n) for n in tree.body if _defined(n) & wanted and not _is_import(n))
     skip = set(public_names(module)) | set(exclude)
     pieces = [
         _segment(source, node)
