@@ -54,6 +54,15 @@ def all_groups(part: str) -> list[Group]:
 def grade(path: str | Path, options: Options = Options()) -> GradeReport:
     """Grade the submission at ``path``; returns the report (write it with :func:`results.write_results`)."""
     start = time.monotonic()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the children use the cores; tiny reference ops are fastest single-threaded
+    try:
+        return _grade(path, options, start)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _grade(path: str | Path, options: Options, start: float) -> GradeReport:
     report = GradeReport()
     submission = load_submission(path)
     device, device_note = _device(options.gpu)
@@ -136,7 +145,8 @@ def _cached_plan(group: Group) -> tuple[dict[str, Any], dict[str, Any]]:
 def _score_group(group: Group, run: Any, submission: Submission, options: Options) -> list[TestResult]:
     if isinstance(run, sandbox.ChildRun):
         try:
-            outcome = group.check(run)
+            with torch.no_grad():
+                outcome = group.check(run)
         except Exception as error:  # grader bug or data it did not foresee: never a traceback
             outcome = {t.name: (0.0, f"the grader could not check this result ({type(error).__name__}: {error})") for t in group.tests}
         if run.stdout_head.strip() and not run.timed_out:

@@ -180,6 +180,8 @@ def _top_level_chunks(lines: list[str]) -> list[tuple[int, str]]:
 
 def _keep(label: str, tree: ast.Module, cleaned: list[str], submission: Submission) -> None:
     for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            continue  # a docstring
         kind, names, why = _classify(node)
         origin = f"{label}, line {node.lineno}"
         if why:
