@@ -4,7 +4,6 @@
 set -euo pipefail
 cd /autograder/source
 apt-get update && apt-get install -y --no-install-recommends python3-venv && rm -rf /var/lib/apt/lists/*
-id student >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin student
 # The README's setup command.
 python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'
 FUNDIFF_MNIST_ROOT=/opt/mnist .venv/bin/python -c "from assignment.mnist import load_mnist; load_mnist(download=True)"
