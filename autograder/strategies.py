@@ -50,3 +50,18 @@ def examples(strategy: st.SearchStrategy[Any], count: int, seed_label: str = "")
 
     collect()
     return found
+
+
+def timesteps() -> st.SearchStrategy[int]:
+    """IF timesteps ``0 … 999``, the strided ones and the extremes included."""
+    return st.sampled_from([0, 990, 500, 250, 750]) | st.integers(1, 999)
+
+
+def i_starts(length: int) -> st.SearchStrategy[int]:
+    """Start indices into a timesteps list of ``length`` entries: ``0 … length − 2``."""
+    return st.integers(0, length - 2)
+
+
+def blur_settings() -> st.SearchStrategy[tuple[int, float]]:
+    """``(kernel_size, sigma)`` for ``gaussian_denoise`` on 16×16 images: odd kernels up to 15."""
+    return st.tuples(st.sampled_from([3, 5, 7, 9, 11]), st.floats(0.5, 3.0).map(lambda s: round(s, 2)))

@@ -1,0 +1,139 @@
+"""Part A probes: call the student's sampling functions on the tiny IF pipeline and record what happened.
+
+The given names come from ``assignment.setup_part_a("tiny")``. ``add_variance`` and ``stage_1.unet`` are
+wrapped so that every call is recorded (inputs and outputs); Gaussian draws are recorded by :mod:`rng_tap`.
+The grader re-derives every step in its own process from these records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+import records
+import rng_tap
+
+_log: dict[str, list[dict[str, torch.Tensor]]] | None = None
+_given: dict[str, Any] = {}
+
+
+def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[str, Any]:
+    """The course's setup-cell names, bound to the tiny random IF pipeline, with recording wrappers."""
+    from assignment import setup_part_a
+
+    given = setup_part_a("tiny", device)
+    stage_1 = given["stage_1"]
+    add_variance = given["add_variance"]
+
+    def recorded_add_variance(predicted_variance: torch.Tensor, t: Any, image: torch.Tensor) -> torch.Tensor:
+        out = add_variance(predicted_variance, t, image)
+        if _log is not None and len(_log["av"]) < 400:
+            _log["av"].append({"var": _cpu(predicted_variance), "t": torch.tensor(float(_scalar(t))),
+                               "image": _cpu(image), "out": _cpu(out)})
+        return out
+
+    unet_forward = stage_1.unet.forward
+
+    def recorded_unet(sample: torch.Tensor, timestep: Any, *args: Any, **kwargs: Any) -> Any:
+        if _log is not None and len(_log["unet"]) < 400:
+            _log["unet"].append({"x": _cpu(sample), "t": torch.tensor(float(_scalar(timestep)))})
+        return unet_forward(sample, timestep, *args, **kwargs)
+
+    stage_1.unet.forward = recorded_unet
+    given["add_variance"] = recorded_add_variance
+    _given.update(given)
+    return given
+
+
+def run_calls(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """Each case: ``{"key", "fn", "args": [...], "kwargs": {...}, "grader_forward": bool, "stub_cfg": bool}``.
+
+    Arguments written ``"@name"`` are input tensors; others are passed as they are (ints, lists, floats).
+    """
+    device = _given["device"]
+    for case in spec["cases"]:
+        rec.run(case["key"], lambda case=case: _call(ns, case, inputs, device))
+
+
+def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor], device: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    global _log
+    if case["fn"] not in ns:
+        raise NameError(f"{case['fn']} is not defined in the submission")
+    fn = ns[case["fn"]]
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("@"):
+            return inputs[value[1:]].clone().to(device)
+        return value
+
+    args = [resolve(a) for a in case.get("args", [])]
+    kwargs = {k: resolve(v) for k, v in case.get("kwargs", {}).items()}
+    saved = {name: ns.get(name) for name in ("forward", "iterative_denoise_cfg")}
+    stub_calls: list[dict[str, Any]] = []
+    if case.get("grader_forward"):
+        ns["forward"] = _grader_forward
+    if case.get("stub_cfg"):
+        def cfg_stub(*a: Any, **k: Any) -> torch.Tensor:
+            stub_calls.append({"args": a, "kwargs": k})
+            return torch.full_like(a[0] if a else k["im_noisy"], 0.125)
+        ns["iterative_denoise_cfg"] = cfg_stub
+    torch.manual_seed(int(case.get("seed", 0)))
+    _log = {"av": [], "unet": []}
+    try:
+        with rng_tap.recording() as draws:
+            out = fn(*args, **kwargs)
+    finally:
+        log, _log = _log, None
+        ns.update(saved)
+    tensors: dict[str, Any] = {"out": out, **rng_tap.stack_draws(draws)}
+    meta: dict[str, Any] = {"numpy": type(out).__module__ == "numpy", "av_calls": len(log["av"]), "unet_calls": len(log["unet"])}
+    for i, call in enumerate(log["av"]):
+        for name, value in call.items():
+            tensors[f"av_{i:03d}_{name}"] = value
+    for i, call in enumerate(log["unet"]):
+        for name, value in call.items():
+            tensors[f"unet_{i:03d}_{name}"] = value
+    if case.get("stub_cfg"):
+        meta["cfg_calls"] = len(stub_calls)
+        if stub_calls:
+            call = stub_calls[0]
+            names = ["im_noisy", "i_start", "prompt_embeds", "uncond_prompt_embeds", "timesteps", "scale"]
+            bound = dict(zip(names, call["args"]))
+            bound.update(call["kwargs"])
+            tensors["cfg_im_noisy"] = bound.get("im_noisy")
+            tensors["cfg_prompt_embeds"] = bound.get("prompt_embeds")
+            tensors["cfg_uncond_prompt_embeds"] = bound.get("uncond_prompt_embeds")
+            meta["cfg_i_start"] = _plain(bound.get("i_start"))
+            meta["cfg_timesteps"] = _plain(bound.get("timesteps"))
+            meta["cfg_scale"] = _plain(bound.get("scale", 7))
+    return tensors, meta
+
+
+def _grader_forward(im: torch.Tensor, t: Any) -> torch.Tensor:
+    """The forward process, as SPEC §2 states it (used so sdedit/inpaint are graded apart from forward)."""
+    alpha_bar = _given["stage_1"].scheduler.alphas_cumprod[int(_scalar(t))].to(im.device, im.dtype)
+    return alpha_bar.sqrt() * im + (1 - alpha_bar).sqrt() * torch.randn_like(im)
+
+
+def _cpu(value: Any) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        return torch.as_tensor(value, dtype=torch.float32)
+    with torch._C.DisableTorchFunctionSubclass():
+        return value.detach().to("cpu", torch.float32).clone()
+
+
+def _scalar(value: Any) -> float:
+    if isinstance(value, torch.Tensor):
+        return float(value.reshape(-1)[0])
+    return float(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.tolist() if value.numel() < 100 else f"<tensor {list(value.shape)}>"
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value][:200]
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return f"<{type(value).__name__}>"
