@@ -45,8 +45,37 @@ EXPECTED_FIGURES = {
         "b2_class_sampling_epoch01.gif",
         "b2_guidance_scales.png",
     ],
-    "a": [],  # filled in once Part A's template lands
+    "a": [
+        "a0_pipeline_samples.png",
+        "a1_1_forward.png",
+        "a1_2_gaussian_denoise.png",
+        "a1_3_one_step_denoise.png",
+        "a1_4_iterative_steps.png",
+        "a1_4_compare.png",
+        "a1_5_samples.png",
+        "a1_5_sampling_steps.png",
+        "a1_6_cfg_samples.png",
+        "a1_6_cfg_sampling_steps.png",
+        "a1_7_sdedit_test_image.png",
+        "a1_7_1_sdedit_scribble.png",
+        "a1_7_2_inpaint.png",
+        "a1_7_3_text_sdedit.png",
+        "a1_8_anagram_1.png",
+        "a1_8_anagram_2.png",
+        "a1_9_hybrid_1.png",
+        "a1_9_hybrid_2.png",
+    ],
 }
+
+# SPEC §2: the names students implement (solutions.part_a's __all__ also lists bind() and constants).
+SPEC_NAMES = {
+    "a": ["forward", "gaussian_denoise", "one_step_denoise", "iterative_denoise", "iterative_denoise_cfg", "sdedit",
+          "inpaint", "make_flip_illusion", "make_hybrids"],
+    "b": ["Conv", "DownConv", "UpConv", "Flatten", "Unflatten", "ConvBlock", "DownBlock", "UpBlock", "FCBlock",
+          "UnconditionalUNet", "TimeConditionalUNet", "ClassConditionalUNet", "add_noise", "ddpm_schedule",
+          "ddpm_forward", "ddpm_sample", "ddpm_forward_cond", "ddpm_sample_cond", "DDPM"],
+}
+MINI_IF_READY = (REPO / "data" / "mini_if" / "model_index.json").exists()
 
 
 def _part_a_ready() -> bool:
@@ -58,7 +87,7 @@ def _part_a_ready() -> bool:
 
 
 def _parts() -> list:
-    skip_a = pytest.mark.skip(reason="Part A: solutions.part_a / its template / the mini denoiser not there yet")
+    skip_a = pytest.mark.skip(reason="Part A: solutions.part_a or its template not there yet")
     return [pytest.param("a", marks=() if _part_a_ready() else skip_a), "b"]
 
 
@@ -75,6 +104,8 @@ def _execute(path: Path, workdir: Path, allow_errors: bool) -> nbformat.Notebook
     os.environ["FUNDIFF_OFFLINE"] = "1"
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # CPU, QUICK settings
     os.environ.setdefault("MPLBACKEND", "Agg")
+    if not MINI_IF_READY:  # until the mini denoiser's weights ship, run Part A on the random tiny IF pipeline
+        os.environ["FUNDIFF_PART_A_MODEL"] = "tiny"
     try:
         client = nbclient.NotebookClient(
             nb, timeout=600, kernel_name="python3", allow_errors=allow_errors,
@@ -193,10 +224,9 @@ def test_release_is_deterministic():
 
 @pytest.mark.parametrize("part", PARTS)
 def test_student_notebook_shows_a_stub_for_each_spec_name(part):
-    module = importlib.import_module(f"solutions.part_{part}")
     student = nbformat.read(REPO / "assignment" / f"part_{part}.ipynb", as_version=4)
     impl = {c.id.removeprefix("impl-"): c for c in student.cells if c.id.startswith("impl-")}
-    assert sorted(impl) == sorted(module.__all__), "one implementation cell per SPEC §2 name"
+    assert sorted(impl) == sorted(SPEC_NAMES[part]), "one implementation cell per SPEC §2 name"
     for name, cell in impl.items():
         assert re.search(rf"^(class|def) {name}\b", cell.source, re.M), f"{name}: the signature is missing"
         assert STUB in cell.source and "# YOUR CODE HERE" in cell.source, f"{name}: no stub"
