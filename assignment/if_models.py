@@ -137,13 +137,18 @@ def make_if_scheduler():
 
 
 def make_if_unet(sample_size: int = 32, block_out_channels: tuple[int, ...] = (64, 128, 128),
-                 layers_per_block: int = 1, embed_dim: int = 64, attention_head_dim: int = 32):
+                 layers_per_block: int = 1, embed_dim: int = 64, attention_head_dim: int = 32,
+                 norm_num_groups: int = 8):
     """A small ``UNet2DConditionModel`` laid out like IF stage 1's, randomly initialised.
 
     IF's block types (``ResnetDownsampleBlock2D`` then ``SimpleCrossAttn*`` blocks, a simple cross-attention mid
     block, scale-shift ResNets, GELU), 3 → 6 channels, and IF's text interface: ``encoder_hidden_states``
     ``[B, tokens, embed_dim]`` go through a ``text_proj`` (``encoder_hid_dim``) and an attention-pooled ``text``
     addition to the time embedding. Input ``[B, 3, sample_size, sample_size]`` in ``[-1, 1]``.
+
+    ``norm_num_groups`` must leave several channels per group: with one channel per group GroupNorm becomes
+    InstanceNorm, which erases each feature map's mean, so the UNet cannot predict the noise's per-channel mean
+    (its DC), and the ``1/sqrt(ᾱ_t)`` in the clean estimate turns that error into flat coloured samples.
     """
     from diffusers import UNet2DConditionModel
 
@@ -159,7 +164,7 @@ def make_if_unet(sample_size: int = 32, block_out_channels: tuple[int, ...] = (6
         mid_block_type="UNetMidBlock2DSimpleCrossAttn",
         block_out_channels=block_out_channels,
         layers_per_block=layers_per_block,
-        norm_num_groups=32 if min(block_out_channels) % 32 == 0 else 8,
+        norm_num_groups=norm_num_groups,
         cross_attention_dim=block_out_channels[-1],
         encoder_hid_dim=embed_dim,
         encoder_hid_dim_type="text_proj",
