@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--zoo", default=None, help="folder of mutants (default: tests/zoo/mutants)")
     validate.add_argument("--variants", default=None, help="folder of correct variants (default: tests/zoo/variants)")
     validate.add_argument("--only", default=None, help="only mutants/variants whose file name contains this text")
+    validate.add_argument("--full", action="store_true", help="run every test group for every mutant (slower)")
     validate.add_argument("--skip-zoo", action="store_true", help="grade only the reference and the student notebooks")
 
     release = commands.add_parser("release", help="regenerate the solution and student notebooks (autograder.release)",

@@ -538,7 +538,7 @@ def _sample_verdict(record: Any, schedule, eps_fn, batch: int) -> Verdict:
 
 def _consistency(train: Verdict, sample: Verdict) -> tuple[float, str]:
     if train.convention is None or sample.convention is None:
-        return 1.0, "not determinable (see the other two tests); not penalised here"
+        return 0.0, "cannot be checked until ddpm_forward and ddpm_sample both pass (see those tests)"
     if train.convention != sample.convention:
         names = {1: "1-based (t ∈ 1…T, index t−1)", 0: "0-based (t ∈ 0…T−1, index t)"}
         return 0.0, f"training uses {names[train.convention]} but sampling uses {names[sample.convention]}"
