@@ -101,35 +101,32 @@ def _device(policy: str) -> tuple[str, str]:
 
 
 def _run_groups(groups: list[Group], submission: Submission, device: str, options: Options) -> dict[str, Any]:
-    """Plan each group here and hand it to a pool of sandboxed children as soon as it is planned.
+    """Plan each group here (the reference's expectations), then run them all in one sandbox.
 
-    The slowest children (training, Part A's loops) are planned and started first, so the grader's own
-    reference computations overlap with the children's work.
+    The sandbox forks one child per group, slowest first, ``jobs`` at a time.
     """
     jobs = options.jobs or max(1, min(4, os.cpu_count() or 1))
     defined = submission.defined_names
     runs: dict[str, Any] = {}
     ordered = sorted(groups, key=lambda g: -g.timeout_s)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {}
-        for group in ordered:
-            needed = {tag for test in group.tests for tag in test.tags}
-            if not submission.statements or not (needed & defined):
-                runs[group.name] = "skipped"
-                continue
-            try:
-                spec, inputs = _cached_plan(group)
-            except Exception:  # a bug in the grader itself: reported, not raised
-                runs[group.name] = f"internal grader error while preparing {group.name}: {traceback.format_exc(limit=2)}"
-                continue
-            limits = sandbox.Limits(timeout_s=group.timeout_s * options.timeout_scale, memory_mb=options.memory_mb)
-            futures[pool.submit(sandbox.run_child, submission.payload(), group.probe_module, group.probe, spec, inputs,
-                                limits, device, "float32", GRADER_SEED)] = group.name
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                runs[futures[future]] = future.result()
-            except Exception:
-                runs[futures[future]] = f"internal grader error while running {futures[future]}: {traceback.format_exc(limit=2)}"
+    tasks = []
+    for group in ordered:
+        needed = {tag for test in group.tests for tag in test.tags}
+        if not submission.statements or not (needed & defined):
+            runs[group.name] = "skipped"
+            continue
+        try:
+            spec, inputs = _cached_plan(group)
+        except Exception:  # a bug in the grader itself: reported, not raised
+            runs[group.name] = f"internal grader error while preparing {group.name}: {traceback.format_exc(limit=2)}"
+            continue
+        limits = sandbox.Limits(timeout_s=group.timeout_s * options.timeout_scale, memory_mb=options.memory_mb)
+        tasks.append(sandbox.GroupTask(group.name, group.probe_module, group.probe, spec, inputs, limits))
+    try:
+        runs.update(sandbox.run_batch(submission.payload(), tasks, device, "float32", GRADER_SEED, jobs))
+    except Exception:
+        for task in tasks:
+            runs[task.name] = f"internal grader error while running {task.name}: {traceback.format_exc(limit=2)}"
     return runs
 
 

@@ -1,9 +1,10 @@
-"""Entry point of the sandboxed child: ``python harness.py WORKDIR``.
+"""Entry point of the sandbox: ``python harness.py WORKDIR``.
 
-Reads ``WORKDIR/task.json`` (which probe to run, with which limits and given names), the submission's
-statements (``submission.json``) and the probe's inputs (``inputs.safetensors``); binds the given names,
-executes the statements one by one (a broken statement costs only the names it defines), runs the probe and
-writes its records to ``WORKDIR/out``. It never sees expected values: the grader compares afterwards.
+Reads ``WORKDIR/batch.json`` (the test groups to run, their probes and limits) and the submission's
+statements (``submission.json``). For each group, a forked child binds the given names, executes the
+statements one by one (a broken statement costs only the names it defines), runs the group's probe on
+``groups/NAME/inputs.safetensors`` and writes records to ``groups/NAME/out``. It never sees expected
+values: the grader compares afterwards.
 """
 
 from __future__ import annotations
@@ -23,44 +24,160 @@ from typing import Any
 
 STDOUT_CAP = 64 * 1024
 BLOCKED_PACKAGES = ("solutions", "autograder")
+BASE_UID = 61000  # each forked group runs as its own user BASE_UID + index (when started as root)
 
 
 def main(argv: list[str]) -> None:
-    """Run one test group's probe for the submission; exit 0 when the probe finished."""
+    """Run a batch of test groups for one submission (``WORKDIR/batch.json``), each in a forked child.
+
+    The expensive imports (torch, the tiny IF pipeline) happen once here; each group then runs in a child
+    forked from this process, as its own user when this process is root, with its own limits, working folder,
+    output folder and time limit. A group whose child crashes, hangs or exits early costs only that group;
+    the grader re-runs any group this process did not get to (e.g. because it was killed).
+    """
     work = Path(argv[1])
-    task = json.loads((work / "task.json").read_text())
-    _apply_early_limits(task["limits"])
-    sys.stdout = _CappedWriter(sys.stdout)
-    sys.stderr = _CappedWriter(sys.stderr)
+    batch = json.loads((work / "batch.json").read_text())
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     sys.meta_path.insert(0, _BlockedImports())
     _block_network()
 
     import torch
 
-    torch.set_num_threads(int(task.get("threads", 1)))
-    torch.manual_seed(int(task.get("seed", 0)))
+    torch.set_num_threads(int(batch.get("threads", 1)))
     import device_shim
-    import records
     import rng_tap
 
-    device, dtype = task["device"], getattr(torch, task["dtype"])
+    device, dtype = batch["device"], getattr(torch, batch["dtype"])
     device_shim.install(device, dtype)
     rng_tap.install()
-    probe_module = importlib.import_module(task["probe_module"])
-    given = probe_module.given_names(task, device, dtype) if hasattr(probe_module, "given_names") else {"device": device}
-    _apply_memory_limit(task["limits"].get("memory_mb"))
+    submission = json.loads((work / "submission.json").read_text())
+    given_by_module: dict[str, dict[str, Any]] = {}
+    for group in batch["groups"]:
+        module = importlib.import_module(group["probe_module"])
+        if group["probe_module"] not in given_by_module:
+            given_by_module[group["probe_module"]] = (
+                module.given_names(batch, device, dtype) if hasattr(module, "given_names") else {"device": device}
+            )
+    pending = list(enumerate(batch["groups"]))
+    running: dict[int, tuple[dict[str, Any], float, float, int]] = {}
+    jobs = max(1, int(batch.get("jobs", 1)))
+    while pending or running:
+        while pending and len(running) < jobs:
+            index, group = pending.pop(0)
+            uid = BASE_UID + index if os.geteuid() == 0 else -1
+            group_dir = work / "groups" / group["name"]
+            if uid >= 0:
+                for sub in ("out", "cwd"):
+                    os.chown(group_dir / sub, uid, uid)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                _run_forked(group_dir, group, batch, submission, given_by_module[group["probe_module"]], uid)
+            running[pid] = (group, time.monotonic() + float(group["timeout_s"]), time.monotonic(), uid)
+        _reap(running, work)
+        time.sleep(0.01)
+    os._exit(0)
 
+
+def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], submission: dict[str, Any],
+                given: dict[str, Any], uid: int) -> None:
+    """In the forked child: isolate, load the submission, run the probe, exit. Never returns."""
+    code = 1
+    try:
+        os.setpgid(0, 0)
+        fd = os.open(group_dir / "stdout.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        sys.stdout = _CappedWriter(io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), write_through=True))
+        sys.stderr = sys.stdout
+        if uid >= 0:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        os.chdir(group_dir / "cwd")
+        os.environ["HOME"] = os.environ["TMPDIR"] = str(group_dir / "cwd")
+        _apply_early_limits(group["limits"])
+        _apply_memory_limit(group["limits"].get("memory_mb"))
+        code = _run_group(group_dir, group, batch, submission, given)
+    except BaseException:  # the probe's own failures are records; this is the harness failing
+        try:
+            import traceback
+
+            traceback.print_exc()
+        except BaseException:
+            pass
+    finally:
+        try:
+            sys.stdout.flush()
+        except BaseException:
+            pass
+        os._exit(code)
+
+
+def _run_group(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], submission: dict[str, Any],
+               given: dict[str, Any]) -> int:
+    import torch
     from safetensors.torch import load_file
 
-    inputs = load_file(str(work / "inputs.safetensors")) if (work / "inputs.safetensors").exists() else {}
-    recorder = records.Recorder(work / "out")
-    namespace, load_log = load_submission(json.loads((work / "submission.json").read_text()), given)
+    import records
+
+    inputs_path = group_dir / "inputs.safetensors"
+    inputs = load_file(str(inputs_path)) if inputs_path.exists() else {}
+    spec = json.loads((group_dir / "spec.json").read_text())
+    recorder = records.Recorder(group_dir / "out")
+    torch.manual_seed(int(batch.get("seed", 0)))
+    namespace, load_log = load_submission(submission, given)
     recorder.save("_load", meta=load_log)
-    torch.manual_seed(int(task.get("seed", 0)))
-    getattr(probe_module, task["probe"])(namespace, task.get("spec", {}), inputs, recorder)
+    torch.manual_seed(int(batch.get("seed", 0)))
+    module = importlib.import_module(group["probe_module"])
+    getattr(module, group["probe"])(namespace, spec, inputs, recorder)
     recorder.save("_done", meta={"seconds": time.time()})
-    sys.stdout.flush()
-    os._exit(0)
+    return 0
+
+
+def _reap(running: dict[int, tuple[dict[str, Any], float, float, int]], work: Path) -> None:
+    """Collect finished children, kill those past their time limit, and write each group's status."""
+    now = time.monotonic()
+    for pid, (group, deadline, start, uid) in list(running.items()):
+        timed_out = False
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done, status = pid, 0
+        if done == 0 and now > deadline:
+            _kill_group(pid, uid)
+            done, status = os.waitpid(pid, 0)
+            timed_out = True
+        if done == 0:
+            continue
+        _kill_group(pid, uid)
+        del running[pid]
+        code = os.waitstatus_to_exitcode(status)
+        (work / "groups" / group["name"] / "status.json").write_text(json.dumps(
+            {"returncode": code, "timed_out": timed_out, "wall_s": time.monotonic() - start}))
+    try:  # orphans re-parented to us (we are PID 1 in the namespace)
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _kill_group(pgid: int, uid: int) -> None:
+    """Kill the child's process group and, when it ran as its own user, every process of that user."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if uid < 0:
+        return
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    os.kill(int(entry), signal.SIGKILL)
+            except (OSError, ValueError):
+                continue
 
 
 def load_submission(submission: dict[str, Any], given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
