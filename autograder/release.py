@@ -109,16 +109,15 @@ def release(root: str | Path = REPO, parts: Iterable[str] = PARTS, check: bool =
 
 
 def pack_members(root: str | Path = REPO) -> dict[str, bytes]:
-    """What the students' zip holds, ``{archive name: bytes}``: ``assignment/`` (package and notebooks), the data
-    files it reads (``data/``, less the regenerated MNIST folder and builders that need the reference),
+    """What the students' zip holds, ``{archive name: bytes}``: the git-tracked ``assignment/`` (package and
+    notebooks) and the data files it reads (``data/``, less the regenerated MNIST folder and builders that need the reference),
     ``requirements.txt`` and ``README.md``."""
     root = Path(root)
     members: dict[str, bytes] = {}
-    for folder in ("assignment", "data"):
-        for path in sorted((root / folder).rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if path.is_file() and _shippable(rel, path):
-                members[rel] = path.read_bytes()
+    for rel in _kit_files(root, ("assignment", "data")):
+        path = root / rel
+        if path.is_file() and _shippable(rel, path):
+            members[rel] = path.read_bytes()
     members["requirements.txt"] = _requirements(root).encode()
     members["README.md"] = _STUDENT_README.encode()
     return members
@@ -189,6 +188,17 @@ def _shippable(rel: str, path: Path) -> bool:
     if path.suffix == ".py" and re.search(r"^\s*(from|import)\s+(solutions|autograder)\b", path.read_text(errors="ignore"), re.M):
         return False  # builders that need the reference stay with the instructors
     return True
+
+
+def _kit_files(root: Path, folders: Sequence[str]) -> list[str]:
+    """Files under ``folders``: those git tracks (so half-built local outputs stay out), else all on disk."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(["git", "ls-files", "--", *folders], cwd=root, capture_output=True, text=True, check=True)
+        return sorted(line for line in listed.stdout.splitlines() if line)
+    except (OSError, subprocess.CalledProcessError):
+        return sorted(p.relative_to(root).as_posix() for f in folders for p in (root / f).rglob("*") if p.is_file())
 
 
 def _requirements(root: Path) -> str:
