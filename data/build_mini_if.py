@@ -84,7 +84,7 @@ def write_assets() -> None:
 
 
 def train(minutes: float, max_steps: int, batch_size: int, lr: float, out_dir: Path, device: str,
-          init: Path | None = None) -> dict:
+          init: Path | None = None, ema_decay: float = 0.999) -> dict:
     """Train the mini model for ``minutes`` (or ``max_steps``), save its EMA weights to ``out_dir``; returns a record.
 
     ``init``: a saved mini pipeline folder to start from (its UNet weights; the shipped model continued a first run
@@ -149,7 +149,7 @@ def train(minutes: float, max_steps: int, batch_size: int, lr: float, out_dir: P
             group["lr"] = _lr(step, total, lr)
         opt.step()
         with torch.no_grad():
-            decay = min(0.999, (1 + step) / (10 + step))
+            decay = min(ema_decay, (1 + step) / (10 + step))
             torch._foreach_lerp_(ema_params, unet_params, 1 - decay)
         losses.append((loss_simple.item(), loss_vb.item()) if step % 50 == 0 else None)
         step += 1
@@ -159,7 +159,7 @@ def train(minutes: float, max_steps: int, batch_size: int, lr: float, out_dir: P
             rate = 200 / (time.time() - t50)
             total = min(max_steps, step + int(rate * (minutes * 60 - (time.time() - start))))
             print(f"{rate:.1f} steps/s → {total} steps", flush=True)
-        if step % 500 == 0:
+        if step % 100 == 0:
             print(f"step {step}/{total}  simple {loss_simple.item():.4f}  vb {loss_vb.item():.4f}  "
                   f"{time.time() - start:.0f}s", flush=True)
     seconds = time.time() - start
@@ -167,7 +167,7 @@ def train(minutes: float, max_steps: int, batch_size: int, lr: float, out_dir: P
         b_ema.copy_(b)
     pipe = if_models.assemble_if_pipeline(ema.to(torch.float16).cpu(), scheduler)
     pipe.save_pretrained(out_dir, safe_serialization=True)
-    record = {"init": str(init.name) if init is not None else None, "parameters": n_params, "steps": step, "batch_size": batch_size, "lr": lr, "train_seconds": round(seconds, 1),
+    record = {"init": str(init.name) if init is not None else None, "ema_decay": ema_decay, "parameters": n_params, "steps": step, "batch_size": batch_size, "lr": lr, "train_seconds": round(seconds, 1),
               "device": torch.cuda.get_device_name() if device.startswith("cuda") else device, "seed": SEED,
               "final_loss_simple": round(loss_simple.item(), 4), "final_loss_vb": round(loss_vb.item(), 4),
               "loss_log": [l for l in losses if l is not None]}
@@ -202,6 +202,8 @@ def evaluate(model_dir: Path, n_per_prompt: int, scale: float, device: str, seed
 def _vb_bits(x0, xt, eps, v, t, ab, ab_prev, betas, post_var) -> torch.Tensor:
     """Mean KL(q(x_{t-1}|x_t,x_0) ‖ p_θ(x_{t-1}|x_t)) in bits per dimension, 0 where t = 0."""
     shape = (-1, 1, 1, 1)
+    valid = t > 0
+    t = t.clamp(min=1)  # compute on valid values and mask after: inf in a masked branch still makes NaN gradients
     a, a_prev, beta = ab[t].view(shape), ab_prev[t].view(shape), betas[t].view(shape)
     alpha = a / a_prev
     c0 = a_prev.sqrt() * beta / (1 - a)
@@ -214,7 +216,7 @@ def _vb_bits(x0, xt, eps, v, t, ab, ab_prev, betas, post_var) -> torch.Tensor:
     logvar_p = frac * beta.log() + (1 - frac) * logvar_q
     kl = 0.5 * (-1.0 + logvar_p - logvar_q + torch.exp(logvar_q - logvar_p) + (mean_q - mean_p) ** 2 * torch.exp(-logvar_p))
     kl = kl.mean(dim=(1, 2, 3)) / math.log(2.0)
-    return torch.where(t > 0, kl, torch.zeros_like(kl)).mean()
+    return (kl * valid).mean()
 
 
 def _lr(step: int, total: int, peak: float, warmup: int = 200) -> float:
@@ -246,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     tr.add_argument("--out", type=Path, default=OUT_DIR)
     tr.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     tr.add_argument("--init", type=Path, default=None, help="start from this saved pipeline's UNet")
+    tr.add_argument("--ema-decay", type=float, default=0.999)
     ev = sub.add_parser("evaluate", help="classifier accuracy of CFG samples per digit prompt")
     ev.add_argument("--model", type=Path, default=OUT_DIR)
     ev.add_argument("--samples", type=int, default=100)
@@ -256,7 +259,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "assets":
         write_assets()
     elif args.command == "train":
-        record = train(args.minutes, args.max_steps, args.batch_size, args.lr, args.out, args.device, args.init)
+        record = train(args.minutes, args.max_steps, args.batch_size, args.lr, args.out, args.device, args.init, args.ema_decay)
         print(json.dumps({k: v for k, v in record.items() if k != "loss_log"}, indent=1))
     else:
         metrics = evaluate(args.model, args.samples, args.scale, args.device)

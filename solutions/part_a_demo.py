@@ -1,0 +1,151 @@
+"""Part A's main job: every experiment of the seeds' Part A, run with the reference loops, written as figures.
+
+``run_part_a_demo(out_dir)`` runs offline on the mini model (a CPU is enough) or, with ``model="deepfloyd"``, on
+DeepFloyd IF stage 1 with the seeds' prompts. Each experiment re-seeds torch with the seeds' 42.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+__all__ = ["MINI_PROMPTS", "DEEPFLOYD_PROMPTS", "SDEDIT_I_STARTS", "NOISE_LEVELS", "run_part_a_demo"]
+
+SDEDIT_I_STARTS = (1, 3, 5, 7, 10, 20)
+NOISE_LEVELS = (250, 500, 750)
+#: Prompts per experiment for the mini model's world (coloured digits) and for DeepFloyd (the seeds' own).
+MINI_PROMPTS = {
+    "generic": "a high quality photo",
+    "image_to_image": "a photo of the digit 3",
+    "inpaint": "a photo of the digit 9",
+    "anagram": ("a photo of the digit 6", "a photo of the digit 9"),
+    "hybrid": ("a photo of the digit 0", "a photo of the digit 1"),
+}
+DEEPFLOYD_PROMPTS = {
+    "generic": "a high quality photo",
+    "image_to_image": "a rocket ship",
+    "inpaint": "a high quality photo",
+    "anagram": ("an oil painting of an old man", "an oil painting of people around a campfire"),
+    "hybrid": ("a lithograph of a skull", "a lithograph of waterfalls"),
+}
+
+
+def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
+    """Run Part A's experiments and write their figures under ``out_dir`` (PNG files).
+
+    Args:
+        out_dir: folder for the figures (created).
+        model: ``"mini"`` (offline, CPU in about a minute), ``"deepfloyd"`` (GPU with IF weights) or ``"tiny"``.
+        device: default CUDA when available, else CPU.
+    Returns:
+        ``{"model", "device", "seconds", "figures": {name: path}}``.
+    """
+    from assignment import images, masks
+    from assignment.figures import save_labelled_rows
+    from assignment.part_a_setup import SEED, setup_part_a
+    from solutions import part_a as A
+
+    start = time.time()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    given = setup_part_a(model, device)
+    A.bind(**given)
+    dev, ts, embeds = given["device"], given["strided_timesteps"], given["prompt_embeds_dict"]
+    dtype = given["stage_1"].unet.dtype
+    size = images.model_size(given["stage_1"])
+    prompts = DEEPFLOYD_PROMPTS if model == "deepfloyd" else MINI_PROMPTS
+    uncond, generic = embeds[""], embeds[prompts["generic"]]
+    test_im = images.load_image(images.TEST_IMAGE_PATH, size, dev, dtype)
+    scribble = images.load_image(images.SCRIBBLE_PATH, size, dev, dtype)
+    mask = masks.load_mask(images.TEST_MASK_PATH, size, dev).to(dtype)
+    figures: dict[str, Path] = {}
+
+    def save(name: str, rows, labels, cols=None, title=None):
+        figures[name] = save_labelled_rows([r.float().cpu() for r in rows], labels, out_dir / f"part_a_{name}.png",
+                                           col_labels=cols, value_range=(-1, 1), title=title)
+
+    def randn(n: int) -> torch.Tensor:
+        return torch.randn(n, 3, size, size, device=dev, dtype=dtype)
+
+    with _cpu_threads(dev):
+        # 1.1 forward, 1.2 blur, 1.3 one-step
+        torch.manual_seed(SEED)
+        noisy = torch.cat([A.forward(test_im, t) for t in NOISE_LEVELS])
+        blurred = A.gaussian_denoise(noisy, 5, 2)
+        one_step = torch.cat([A.one_step_denoise(noisy[i : i + 1], t, generic) for i, t in enumerate(NOISE_LEVELS)])
+        cols = [f"t={t}" for t in NOISE_LEVELS]
+        save("1_1_forward", [noisy], ["noisy"], cols, "forward process")
+        save("1_3_denoising", [noisy, blurred, one_step], ["noisy", "Gaussian blur", "one-step"], cols,
+             "classical vs one-step denoising")
+
+        # 1.4 iterative denoising from strided_timesteps[10]
+        torch.manual_seed(SEED)
+        i_start = 10
+        x = A.forward(test_im, ts[i_start])
+        iterative = A.iterative_denoise(x, i_start, generic, ts)
+        save("1_4_iterative", [torch.cat([test_im, x, iterative, A.one_step_denoise(x, ts[i_start], generic),
+                                          A.gaussian_denoise(x, 5, 2)])], ["t=" + str(ts[i_start])],
+             ["original", "noisy", "iterative", "one-step", "blur"], "iterative denoising")
+
+        # 1.5 sampling, 1.6 CFG
+        torch.manual_seed(SEED)
+        plain = A.iterative_denoise(randn(5), 0, generic, ts)
+        torch.manual_seed(SEED)
+        guided = A.iterative_denoise_cfg(randn(5), 0, generic, uncond, ts, scale=7)
+        save("1_5_1_6_samples", [plain, guided], ["no CFG", "CFG γ=7"], [f"sample {i + 1}" for i in range(5)],
+             f'"{prompts["generic"]}"')
+        if model != "deepfloyd":
+            torch.manual_seed(SEED)
+            rows = [A.iterative_denoise_cfg(randn(10), 0, torch.cat([embeds[f"a photo of the digit {k}"] for k in range(10)]),
+                                            uncond, ts, scale=7)]
+            save("1_6_cfg_per_digit", rows, ["CFG γ=7"], [str(k) for k in range(10)], '"a photo of the digit k"')
+
+        # 1.7 SDEdit, 1.7.1 a hand-drawn image, 1.7.3 text-conditional image-to-image
+        cols = [f"i_start={i}" for i in SDEDIT_I_STARTS] + ["original"]
+        for name, image, prompt in (("1_7_sdedit", test_im, prompts["generic"]),
+                                    ("1_7_1_hand_drawn", scribble, prompts["generic"]),
+                                    ("1_7_3_text_conditional", test_im, prompts["image_to_image"])):
+            torch.manual_seed(SEED)
+            edits = [A.sdedit(image, i, embeds[prompt], uncond, ts) for i in SDEDIT_I_STARTS]
+            save(name, [torch.cat(edits + [image])], [f'"{prompt}"'], cols, name.split("_", 2)[-1].replace("_", " "))
+
+        # 1.7.2 inpainting
+        torch.manual_seed(SEED)
+        filled = A.inpaint(test_im, mask, embeds[prompts["inpaint"]], uncond, ts)
+        hole = test_im * (1 - mask) + mask * 1.0
+        save("1_7_2_inpainting", [torch.cat([test_im, mask.expand_as(test_im) * 2 - 1, hole, filled])],
+             [f'"{prompts["inpaint"]}"'], ["original", "mask", "hole to fill", "inpainted"], "inpainting")
+
+        # 1.8 visual anagram, 1.9 hybrid
+        p1, p2 = prompts["anagram"]
+        torch.manual_seed(SEED)
+        anagram = A.make_flip_illusion(randn(3), 0, embeds[p1], embeds[p2], uncond, ts)
+        save("1_8_anagram", [anagram, anagram.flip(2)], [f'"{p1}"', f'upside down: "{p2}"'], None, "visual anagrams")
+        low, high = prompts["hybrid"]
+        torch.manual_seed(SEED)
+        hybrid = A.make_hybrids(randn(3), 0, embeds[low], embeds[high], uncond, ts,
+                                kernel_size=min(33, 2 * (size // 2) - 1))
+        import torchvision.transforms.functional as TF
+
+        afar = TF.gaussian_blur(hybrid.float(), [min(33, 2 * (size // 2) - 1)] * 2, [2.0, 2.0])
+        save("1_9_hybrid", [hybrid, afar], ["hybrid (up close)", f'blurred (from afar): "{low}"'], None,
+             f'hybrid: "{low}" (low) + "{high}" (high)')
+
+    return {"model": model, "device": str(dev), "seconds": round(time.time() - start, 1), "figures": figures}
+
+
+@contextmanager
+def _cpu_threads(device: torch.device):
+    """Small UNets on a CPU run fastest (and without thread contention) on one thread."""
+    if device.type != "cpu":
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
