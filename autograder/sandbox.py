@@ -252,7 +252,7 @@ def _execute(work: Path, overall_s: float, threads: int) -> tuple[str, int | Non
             f"mount -t tmpfs -o size=4k,mode=0555 none {shlex.quote(str(REPO_ROOT / p))} 2>/dev/null;"
             for p in HIDDEN_FROM_CHILD if (REPO_ROOT / p).exists()
         )
-        script = f"{hide} cd {shlex.quote(str(work))} && exec {' '.join(shlex.quote(a) for a in python)}"
+        script = f"{hide} {_python_home_prelude(work)} cd {shlex.quote(str(work))} && exec {' '.join(shlex.quote(a) for a in python)}"
         command = ["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "/bin/sh", "-c", script]
     else:
         command = python
@@ -274,6 +274,22 @@ def _execute(work: Path, overall_s: float, threads: int) -> tuple[str, int | Non
                 pass
             _kill_marked(token)
     return mode, returncode
+
+
+def _python_home_prelude(work: Path) -> str:
+    """Shell commands making the Python installation readable to the per-group users, and nothing else.
+
+    When Python lives under a private folder (e.g. ``/root/.pyenv``), the namespace covers that folder with an
+    empty tmpfs and mounts only the Python installation back at its own path.
+    """
+    home = Path(os.path.realpath(sys.base_prefix))
+    private = next((p for p in reversed(home.parents) if p != Path("/") and not os.stat(p).st_mode & 0o001), None)
+    if private is None:
+        return ""
+    keep = shlex.quote(str(work / "python-home"))
+    home_q, private_q = shlex.quote(str(home)), shlex.quote(str(private))
+    return (f"mkdir -p {keep} && mount --bind {home_q} {keep} && mount -t tmpfs -o mode=0755 none {private_q} && "
+            f"mkdir -p {home_q} && mount --bind {keep} {home_q} &&")
 
 
 def _kill_group(pgid: int) -> None:

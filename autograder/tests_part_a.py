@@ -246,12 +246,12 @@ class LoopsGroup(Group):
             cases.append({"key": f"sde{j}_real", **sde})
         cases.append({"key": "inpaint", "fn": "inpaint", "args": ["@im", "@mask", "@p1", "@uncond", TIMESTEPS],
                       "kwargs": {"scale": SCALE}, "grader_forward": True, "seed": 40})
-        self.inputs = inputs
+        self.expected["inputs"] = inputs
         return {"cases": cases}, inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         o = oracle()
-        x = self.inputs
+        x = self.expected["inputs"]
         outcome = {}
         outcome[self.tests[0].name] = _all_cases(run, [k for k in self.expected if k.startswith("it")],
             lambda r, k: replay(r, o, "plain", x[f"x{k[2:]}"], self.expected[k], x["p1"]))
@@ -478,7 +478,7 @@ class IllusionsGroup(Group):
                   "x": torch.randn(1, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(90))}
         i_start = 1
         self.expected["i_start"] = i_start
-        self.inputs = inputs
+        self.expected["inputs"] = inputs
         cases = [
             {"key": "flip", "fn": "make_flip_illusion", "args": ["@x", i_start, "@p1", "@p2", "@uncond", TIMESTEPS],
              "kwargs": {"scale": SCALE}, "seed": 50},
@@ -488,7 +488,7 @@ class IllusionsGroup(Group):
         return {"cases": cases}, inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
-        o, x, i = oracle(), self.inputs, self.expected["i_start"]
+        o, x, i = oracle(), self.expected["inputs"], self.expected["i_start"]
         return {
             self.tests[0].name: _all_cases(run, ["flip"], lambda r, k: replay(r, o, "flip", x["x"], i, x["p1"], x["p2"])),
             self.tests[1].name: _all_cases(run, ["hybrid"], lambda r, k: _replay_hybrid(r, o, x, i)),
