@@ -7,7 +7,6 @@ thread, so ``jobs`` should not exceed the cores.
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import time
 import traceback
@@ -54,19 +53,69 @@ def all_groups(part: str) -> list[Group]:
 
 def grade(path: str | Path, options: Options = Options()) -> GradeReport:
     """Grade the submission at ``path``; returns the report (write it with :func:`results.write_results`)."""
+    return grade_many([path], options)[0]
+
+
+def grade_many(paths: list[str | Path], options: Options = Options(),
+               only_names: list[frozenset[str] | None] | None = None) -> list[GradeReport]:
+    """Grade several submissions in one sandbox (the expensive imports are shared; each group of each
+    submission still runs in its own forked child). ``only_names[i]`` restricts submission ``i``'s groups
+    to those whose tests check one of these names (``validate`` uses it for code a patch cannot reach).
+    """
     start = time.monotonic()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the children use the cores; tiny reference ops are fastest single-threaded
     try:
-        return _grade(path, options, start)
+        device, device_note = _device(options.gpu)
+        jobs = options.jobs or max(1, min(4, os.cpu_count() or 1))
+        prepared = []
+        tasks: list[sandbox.GroupTask] = []
+        for index, path in enumerate(paths):
+            only = only_names[index] if only_names else options.only_names
+            item = _prepare(index, path, options, only)
+            prepared.append(item)
+            tasks += item[3]
+        try:
+            runs = sandbox.run_batch(tasks, device, "float32", GRADER_SEED, jobs) if tasks else {}
+        except Exception:
+            runs = {t.name: f"internal grader error while running the sandbox: {traceback.format_exc(limit=2)}" for t in tasks}
+        reports = [_finish(item, runs, device, device_note, options) for item in prepared]
+        elapsed = time.monotonic() - start
+        for report in reports:
+            report.wall_s = elapsed / len(reports)
+        return reports
     finally:
         torch.set_num_threads(threads)
 
 
-def _grade(path: str | Path, options: Options, start: float) -> GradeReport:
-    report = GradeReport()
+def _prepare(index: int, path: str | Path, options: Options, only: frozenset[str] | None):
+    """Load one submission and plan its groups: ``(submission, groups, early outcomes, tasks, index)``."""
     submission = load_submission(path)
-    device, device_note = _device(options.gpu)
+    groups = all_groups(options.part)
+    if only is not None:  # validate: skip groups no changed code can reach
+        groups = [g for g in groups if {tag for t in g.tests for tag in t.tags} & only]
+    early: dict[str, Any] = {}
+    tasks = []
+    defined = submission.defined_names
+    for group in sorted(groups, key=lambda g: -g.timeout_s):  # slowest first
+        needed = {tag for test in group.tests for tag in test.tags}
+        if not submission.statements or not (needed & defined):
+            early[group.name] = "skipped"
+            continue
+        try:
+            spec, inputs = _cached_plan(group)
+        except Exception:  # a bug in the grader itself: reported, not raised
+            early[group.name] = f"internal grader error while preparing {group.name}: {traceback.format_exc(limit=2)}"
+            continue
+        limits = sandbox.Limits(timeout_s=group.timeout_s * options.timeout_scale, memory_mb=options.memory_mb)
+        tasks.append(sandbox.GroupTask(f"s{index}-{group.name}", group.probe_module, group.probe, spec, inputs, limits,
+                                       submission.payload()))
+    return submission, groups, early, tasks, index
+
+
+def _finish(item, runs: dict[str, Any], device: str, device_note: str, options: Options) -> GradeReport:
+    submission, groups, early, _, index = item
+    report = GradeReport()
     report.notes += [f"Graded on {device} ({sandbox.isolation_mode()} isolation)."]
     if device_note:
         report.notes.append(device_note)
@@ -75,13 +124,9 @@ def _grade(path: str | Path, options: Options, start: float) -> GradeReport:
         shown = "; ".join(submission.skipped[:6])
         more = f" (and {len(submission.skipped) - 6} more)" if len(submission.skipped) > 6 else ""
         report.notes.append(f"Not run by the grader: {shown}{more}.")
-    groups = all_groups(options.part)
-    if options.only_names is not None:  # validate: skip groups no changed code can reach
-        groups = [g for g in groups if {tag for t in g.tests for tag in t.tags} & options.only_names]
-    runs = _run_groups(groups, submission, device, options)
     load_errors: dict[str, str] = {}
     for group in groups:
-        run = runs.get(group.name)
+        run = early.get(group.name) or runs.get(f"s{index}-{group.name}")
         report.tests += _score_group(group, run, submission, options)
         if isinstance(run, sandbox.ChildRun) and "_load" in run.records:
             load_errors.update(run.records["_load"].meta.get("errors", {}))
@@ -89,7 +134,6 @@ def _grade(path: str | Path, options: Options, start: float) -> GradeReport:
         report.notes.append(f"Error while defining your code at {origin}: {error}")
     if options.public_only:
         report.tests = [t for t in report.tests if t.public]
-    report.wall_s = time.monotonic() - start
     return report
 
 
@@ -98,36 +142,6 @@ def _device(policy: str) -> tuple[str, str]:
     if policy == "on" and not available:
         return "cpu", "--gpu on was requested but no CUDA device is available; graded on the CPU."
     return ("cuda" if available and policy in ("on", "auto") else "cpu"), ""
-
-
-def _run_groups(groups: list[Group], submission: Submission, device: str, options: Options) -> dict[str, Any]:
-    """Plan each group here (the reference's expectations), then run them all in one sandbox.
-
-    The sandbox forks one child per group, slowest first, ``jobs`` at a time.
-    """
-    jobs = options.jobs or max(1, min(4, os.cpu_count() or 1))
-    defined = submission.defined_names
-    runs: dict[str, Any] = {}
-    ordered = sorted(groups, key=lambda g: -g.timeout_s)
-    tasks = []
-    for group in ordered:
-        needed = {tag for test in group.tests for tag in test.tags}
-        if not submission.statements or not (needed & defined):
-            runs[group.name] = "skipped"
-            continue
-        try:
-            spec, inputs = _cached_plan(group)
-        except Exception:  # a bug in the grader itself: reported, not raised
-            runs[group.name] = f"internal grader error while preparing {group.name}: {traceback.format_exc(limit=2)}"
-            continue
-        limits = sandbox.Limits(timeout_s=group.timeout_s * options.timeout_scale, memory_mb=options.memory_mb)
-        tasks.append(sandbox.GroupTask(group.name, group.probe_module, group.probe, spec, inputs, limits))
-    try:
-        runs.update(sandbox.run_batch(submission.payload(), tasks, device, "float32", GRADER_SEED, jobs))
-    except Exception:
-        for task in tasks:
-            runs[task.name] = f"internal grader error while running {task.name}: {traceback.format_exc(limit=2)}"
-    return runs
 
 
 _PLANS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}

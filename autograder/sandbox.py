@@ -102,17 +102,17 @@ class GroupTask:
     spec: dict[str, Any]
     inputs: dict[str, torch.Tensor]
     limits: Limits
+    statements: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_batch(
-    statements: list[dict[str, Any]],
     tasks: list[GroupTask],
     device: str = "cpu",
     dtype: str = "float32",
     seed: int = 0,
     jobs: int = 2,
 ) -> dict[str, ChildRun]:
-    """Run every task's probe on the submission in one sandbox, each group in its own forked child.
+    """Run every task's probe on its submission in one sandbox, each group in its own forked child.
 
     The sandbox imports torch (and builds the tiny IF pipeline) once and forks a child per group, ``jobs`` at
     a time. Groups the sandbox did not finish (it was killed, or CUDA forbids forking) are re-run one sandbox
@@ -122,10 +122,10 @@ def run_batch(
         return {}
     runs: dict[str, ChildRun] = {}
     if not device.startswith("cuda"):  # CUDA cannot be initialised before fork(): one sandbox per group there
-        runs = _run_sandbox(statements, tasks, device, dtype, seed, jobs)
+        runs = _run_sandbox(tasks, device, dtype, seed, jobs)
     for task in tasks:
         if task.name not in runs:
-            runs.update(_run_sandbox(statements, [task], device, dtype, seed, 1))
+            runs.update(_run_sandbox([task], device, dtype, seed, 1))
     return runs
 
 
@@ -141,16 +141,15 @@ def run_child(
     seed: int = 0,
 ) -> ChildRun:
     """Run one probe in a sandbox of its own (see :func:`run_batch`)."""
-    task = GroupTask("group", probe_module, probe, spec, inputs, limits)
-    return run_batch(statements, [task], device, dtype, seed, 1)["group"]
+    task = GroupTask("group", probe_module, probe, spec, inputs, limits, statements)
+    return run_batch([task], device, dtype, seed, 1)["group"]
 
 
-def _run_sandbox(statements, tasks: list[GroupTask], device, dtype, seed, jobs) -> dict[str, ChildRun]:
+def _run_sandbox(tasks: list[GroupTask], device, dtype, seed, jobs) -> dict[str, ChildRun]:
     work = Path(tempfile.mkdtemp(prefix="fundiff-grade-"))
     try:
-        _prepare(work, statements, tasks, device, dtype, seed, jobs)
-        rounds = -(-len(tasks) // max(1, jobs))
-        overall = 60.0 + max(t.limits.timeout_s for t in tasks) * rounds
+        _prepare(work, tasks, device, dtype, seed, jobs)
+        overall = 60.0 + sum(t.limits.timeout_s for t in tasks) / max(1, jobs) + max(t.limits.timeout_s for t in tasks)
         isolation, outer = _execute(work, overall, tasks[0].limits.threads)
         runs = {}
         for task in tasks:
@@ -189,19 +188,23 @@ def isolation_mode() -> str:
     return "namespaces" if probe.returncode == 0 else "rlimits"
 
 
-def _prepare(work: Path, statements, tasks: list[GroupTask], device, dtype, seed, jobs) -> None:
+def _prepare(work: Path, tasks: list[GroupTask], device, dtype, seed, jobs) -> None:
     code = work / "code"
     code.mkdir()
     for source in CHILD_DIR.glob("*.py"):
         if source.name != "__init__.py":
             shutil.copy(source, code / source.name)
-    (work / "submission.json").write_text(json.dumps({"statements": statements}))
     groups = []
+    submissions: dict[int, str] = {}
     for task in tasks:
         group_dir = work / "groups" / task.name
         (group_dir / "out").mkdir(parents=True)
         (group_dir / "cwd").mkdir()
         (group_dir / "spec.json").write_text(json.dumps(task.spec))
+        key = id(task.statements)
+        if key not in submissions:
+            submissions[key] = f"submission-{len(submissions)}.json"
+            (work / submissions[key]).write_text(json.dumps({"statements": task.statements}))
         if task.inputs:
             save_file({k: v.detach().cpu().contiguous() for k, v in task.inputs.items()}, str(group_dir / "inputs.safetensors"))
         groups.append({
@@ -209,6 +212,7 @@ def _prepare(work: Path, statements, tasks: list[GroupTask], device, dtype, seed
             "probe_module": task.probe_module,
             "probe": task.probe,
             "timeout_s": task.limits.timeout_s,
+            "submission": submissions[key],
             "limits": {
                 "memory_mb": task.limits.memory_mb if not device.startswith("cuda") else None,
                 "nproc": task.limits.nproc,

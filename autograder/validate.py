@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import zoo
-from autograder.grading import Options, grade
+from autograder.grading import Options, grade, grade_many
 from autograder.render import render_reference
 from autograder.results import GradeReport, validate_results, write_results
 
@@ -67,10 +67,17 @@ def main(args: argparse.Namespace) -> int:
         if args.skip_zoo:
             return 0 if ok else 1
         variants_dir = Path(args.variants) if args.variants else zoo.ZOO_ROOT / "variants"
-        full_marks = 0
+        mutants_dir = Path(args.zoo) if args.zoo else zoo.ZOO_ROOT / "mutants"
         variants = [e for e in zoo.entries(variants_dir) if e.part in parts and (not args.only or args.only in e.name)]
+        mutants = [e for e in zoo.entries(mutants_dir) if e.part in parts and (not args.only or args.only in e.name)]
+        start = time.monotonic()
+        results = grade_entries(source, variants + mutants, tmpdir, full=getattr(args, "full", False))
+        full_marks = 0
         for entry in variants:
-            report = grade_source(zoo.apply(source, entry), tmpdir / f"{entry.name}.py", entry.part)
+            report = results[entry.name]
+            if isinstance(report, str):
+                print(f"variant {entry.name:<34} STALE: {report}")
+                continue
             good = report.score == report.max_score
             full_marks += good
             print(f"variant {entry.name:<34} {report.score:g}/{report.max_score:g} {'OK' if good else 'LOST POINTS'}")
@@ -78,31 +85,52 @@ def main(args: argparse.Namespace) -> int:
                 if not test.passed:
                     print(f"    failed: {test.name}: {test.output[:200]}")
         ok &= full_marks == len(variants)
-        mutants_dir = Path(args.zoo) if args.zoo else zoo.ZOO_ROOT / "mutants"
-        outcomes = [run_mutant(source, e, tmpdir, full=getattr(args, "full", False))
-                    for e in zoo.entries(mutants_dir) if e.part in parts and (not args.only or args.only in e.name)]
+        outcomes = [mutant_outcome(e, results[e.name], source) for e in mutants]
         print_mutants(outcomes)
         killed = sum(o.killed and not o.collateral for o in outcomes)
         print(f"variants with full marks: {full_marks}/{len(variants)}")
         print(f"kill rate: {killed}/{len(outcomes)} mutants lose points on their target test and no other")
+        print(f"zoo graded in {time.monotonic() - start:.1f} s ({len(variants) + len(mutants)} submissions, one sandbox)")
         ok &= killed == len(outcomes)
     return 0 if ok else 1
 
 
-def grade_source(source: str, path: Path, part: str, only: set[str] | None = None) -> GradeReport:
+def grade_source(source: str, path: Path, part: str) -> GradeReport:
     """Write ``source`` as a submission and grade it."""
     path.write_text(source)
-    return grade(path, Options(part=part, only_names=frozenset(only) if only else None))
+    return grade(path, Options(part=part))
 
 
-def run_mutant(source: str, entry: zoo.ZooEntry, tmpdir: Path, full: bool = False) -> MutantOutcome:
-    """Grade one mutant; it is killed when its target test loses points and only reachable tests do."""
-    try:
-        mutated = zoo.apply(source, entry)
-    except ValueError as error:
-        return MutantOutcome(entry.name, entry.spec_line or "", entry.target or "", False, [], 0, 0, f"stale: {error}")
-    reachable = zoo.reach(mutated, entry.within)
-    report = grade_source(mutated, tmpdir / f"{entry.name}.py", entry.part, None if full else reachable)
+def grade_entries(source: str, entries: list[zoo.ZooEntry], tmpdir: Path, full: bool = False) -> dict[str, GradeReport | str]:
+    """Grade every zoo entry (patched reference) in one batch; a stale patch maps to its error message.
+
+    Unless ``full``, only the groups whose tests check a name within the patch's reach are run: every other
+    test sees code identical to the reference, which gets full marks.
+    """
+    paths, only, names, results = [], [], [], {}
+    for entry in entries:
+        try:
+            patched = zoo.apply(source, entry)
+        except ValueError as error:
+            results[entry.name] = str(error)
+            continue
+        path = tmpdir / f"{entry.name}.py"
+        path.write_text(patched)
+        paths.append(path)
+        only.append(None if full else frozenset(zoo.reach(patched, entry.within)))
+        names.append(entry.name)
+    parts = {e.part for e in entries}
+    part = parts.pop() if len(parts) == 1 else "all"
+    reports = grade_many(paths, Options(part=part), only_names=only) if paths else []
+    results.update(dict(zip(names, reports)))
+    return results
+
+
+def mutant_outcome(entry: zoo.ZooEntry, report: GradeReport | str, source: str) -> MutantOutcome:
+    """Killed when the target test loses points, and no test outside the patch's reach does."""
+    if isinstance(report, str):
+        return MutantOutcome(entry.name, entry.spec_line or "", entry.target or "", False, [], 0, 0, f"stale: {report}")
+    reachable = zoo.reach(zoo.apply(source, entry), entry.within)
     targets = [t for t in report.tests if t.name.startswith(entry.target or "\0")]
     killed = bool(targets) and any(t.score < t.max_score for t in targets)
     collateral = [t.name for t in report.tests if t.score < t.max_score and not (set(t.tags) & reachable)]

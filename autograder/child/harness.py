@@ -50,7 +50,7 @@ def main(argv: list[str]) -> None:
     device, dtype = batch["device"], getattr(torch, batch["dtype"])
     device_shim.install(device, dtype)
     rng_tap.install()
-    submission = json.loads((work / "submission.json").read_text())
+    submissions: dict[str, dict[str, Any]] = {}
     given_by_module: dict[str, dict[str, Any]] = {}
     for group in batch["groups"]:
         module = importlib.import_module(group["probe_module"])
@@ -71,9 +71,11 @@ def main(argv: list[str]) -> None:
                     os.chown(group_dir / sub, uid, uid)
             sys.stdout.flush()
             sys.stderr.flush()
+            if group["submission"] not in submissions:
+                submissions[group["submission"]] = json.loads((work / group["submission"]).read_text())
             pid = os.fork()
             if pid == 0:
-                _run_forked(group_dir, group, batch, submission, given_by_module[group["probe_module"]], uid)
+                _run_forked(group_dir, group, batch, submissions[group["submission"]], given_by_module[group["probe_module"]], uid)
             running[pid] = (group, time.monotonic() + float(group["timeout_s"]), time.monotonic(), uid)
         _reap(running, work)
         time.sleep(0.01)
