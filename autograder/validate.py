@@ -39,91 +39,118 @@ class MutantOutcome:
     note: str = ""
 
 
-def main(args: argparse.Namespace) -> int:
-    """Run the validation and print its tables; exit 0 when every check holds."""
-    parts = ("a", "b") if args.part == "all" else (args.part,)
-    ok = True
+@dataclass
+class Validation:
+    """Everything ``validate`` measured."""
+
+    reference: GradeReport
+    notebooks: dict[str, tuple[GradeReport, bool]]
+    variants: dict[str, GradeReport | str]
+    mutants: list[MutantOutcome]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """Reference full, notebooks zero with valid results, variants full, every mutant killed cleanly."""
+        return (
+            self.reference.score == self.reference.max_score
+            and all(r.score == 0 and clean for r, clean in self.notebooks.values())
+            and all(not isinstance(r, str) and r.score == r.max_score for r in self.variants.values())
+            and all(o.killed and not o.collateral for o in self.mutants)
+        )
+
+
+def run_all(part: str = "all", only: str | None = None, full: bool = False, zoo_too: bool = True,
+            variants_dir: Path | None = None, mutants_dir: Path | None = None) -> Validation:
+    """Grade the reference, the student notebooks and the zoo in one batch (one sandbox)."""
+    start = time.monotonic()
+    parts = ("a", "b") if part == "all" else (part,)
     with tempfile.TemporaryDirectory(prefix="fundiff-validate-") as tmp:
         tmpdir = Path(tmp)
         source = render_reference(parts)
-        reference = grade_source(source, tmpdir / "reference.py", args.part)
-        full = reference.score == reference.max_score
-        ok &= full
-        print(f"reference: {reference.score:g}/{reference.max_score:g} ({reference.wall_s:.1f} s) {'OK' if full else 'NOT FULL MARKS'}")
-        for test in reference.tests:
+        reference_path = tmpdir / "reference.py"
+        reference_path.write_text(source)
+        paths: list[Path] = [reference_path]
+        only_names: list[frozenset[str] | None] = [None]
+        notebooks = [REPO / "assignment" / f"part_{p}.ipynb" for p in parts]
+        notebooks = [n for n in notebooks if n.exists()]
+        paths += notebooks
+        only_names += [None] * len(notebooks)
+        variants = mutants = []
+        if zoo_too:
+            variants = [e for e in zoo.entries(variants_dir or zoo.ZOO_ROOT / "variants") if e.part in parts and (not only or only in e.name)]
+            mutants = [e for e in zoo.entries(mutants_dir or zoo.ZOO_ROOT / "mutants") if e.part in parts and (not only or only in e.name)]
+        stale: dict[str, str] = {}
+        entry_names = []
+        for entry in variants + mutants:
+            try:
+                patched = zoo.apply(source, entry)
+            except ValueError as error:
+                stale[entry.name] = str(error)
+                continue
+            path = tmpdir / f"{entry.name}.py"
+            path.write_text(patched)
+            paths.append(path)
+            only_names.append(None if full else frozenset(zoo.reach(patched, entry.within)))
+            entry_names.append(entry.name)
+        reports = grade_many(paths, Options(part=part), only_names=only_names)
+        reference = reports[0]
+        notebook_results = {}
+        for path, report in zip(notebooks, reports[1:1 + len(notebooks)]):
+            notebook_results[path.name] = (report, _clean(report, tmpdir / f"{path.stem}.json"))
+        by_name: dict[str, GradeReport | str] = dict(zip(entry_names, reports[1 + len(notebooks):]))
+        by_name.update(stale)
+        return Validation(
+            reference=reference,
+            notebooks=notebook_results,
+            variants={e.name: by_name[e.name] for e in variants},
+            mutants=[mutant_outcome(e, by_name[e.name], source) for e in mutants],
+            seconds=time.monotonic() - start,
+        )
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the validation and print its tables; exit 0 when every check holds."""
+    result = run_all(args.part, args.only, getattr(args, "full", False), not args.skip_zoo,
+                     Path(args.variants) if args.variants else None, Path(args.zoo) if args.zoo else None)
+    print_validation(result)
+    return 0 if result.ok else 1
+
+
+def print_validation(result: Validation) -> None:
+    """The validation's tables."""
+    ref = result.reference
+    print(f"reference: {ref.score:g}/{ref.max_score:g} {'OK' if ref.score == ref.max_score else 'NOT FULL MARKS'}")
+    for test in ref.tests:
+        if not test.passed:
+            print(f"    failed: {test.name}: {test.output[:200]}")
+    for name, (report, clean) in result.notebooks.items():
+        good = report.score == 0 and clean
+        print(f"student notebook {name}: {report.score:g}/{report.max_score:g}, results file "
+              f"{'valid' if clean else 'INVALID'} {'OK' if good else 'FAIL'}")
+    full = 0
+    for name, report in result.variants.items():
+        if isinstance(report, str):
+            print(f"variant {name:<34} STALE: {report}")
+            continue
+        good = report.score == report.max_score
+        full += good
+        print(f"variant {name:<34} {report.score:g}/{report.max_score:g} (tests in the patch's reach) {'OK' if good else 'LOST POINTS'}")
+        for test in report.tests:
             if not test.passed:
                 print(f"    failed: {test.name}: {test.output[:200]}")
-        for part in parts:
-            notebook = REPO / "assignment" / f"part_{part}.ipynb"
-            if not notebook.exists():
-                print(f"student notebook part_{part}.ipynb: not generated yet (skipped)")
-                continue
-            report = grade(notebook, Options(part=part))
-            clean = _clean(report, tmpdir / f"student_{part}.json")
-            good = report.score == 0 and clean
-            ok &= good
-            print(f"student notebook part_{part}.ipynb: {report.score:g}/{report.max_score:g}, results file "
-                  f"{'valid' if clean else 'INVALID'} {'OK' if good else 'FAIL'}")
-        if args.skip_zoo:
-            return 0 if ok else 1
-        variants_dir = Path(args.variants) if args.variants else zoo.ZOO_ROOT / "variants"
-        mutants_dir = Path(args.zoo) if args.zoo else zoo.ZOO_ROOT / "mutants"
-        variants = [e for e in zoo.entries(variants_dir) if e.part in parts and (not args.only or args.only in e.name)]
-        mutants = [e for e in zoo.entries(mutants_dir) if e.part in parts and (not args.only or args.only in e.name)]
-        start = time.monotonic()
-        results = grade_entries(source, variants + mutants, tmpdir, full=getattr(args, "full", False))
-        full_marks = 0
-        for entry in variants:
-            report = results[entry.name]
-            if isinstance(report, str):
-                print(f"variant {entry.name:<34} STALE: {report}")
-                continue
-            good = report.score == report.max_score
-            full_marks += good
-            print(f"variant {entry.name:<34} {report.score:g}/{report.max_score:g} {'OK' if good else 'LOST POINTS'}")
-            for test in report.tests:
-                if not test.passed:
-                    print(f"    failed: {test.name}: {test.output[:200]}")
-        ok &= full_marks == len(variants)
-        outcomes = [mutant_outcome(e, results[e.name], source) for e in mutants]
-        print_mutants(outcomes)
-        killed = sum(o.killed and not o.collateral for o in outcomes)
-        print(f"variants with full marks: {full_marks}/{len(variants)}")
-        print(f"kill rate: {killed}/{len(outcomes)} mutants lose points on their target test and no other")
-        print(f"zoo graded in {time.monotonic() - start:.1f} s ({len(variants) + len(mutants)} submissions, one sandbox)")
-        ok &= killed == len(outcomes)
-    return 0 if ok else 1
+    if result.mutants:
+        print_mutants(result.mutants)
+    killed = sum(o.killed and not o.collateral for o in result.mutants)
+    print(f"variants with full marks: {full}/{len(result.variants)}")
+    print(f"kill rate: {killed}/{len(result.mutants)} mutants lose points on their target test and no other")
+    print(f"validated in {result.seconds:.1f} s")
 
 
 def grade_source(source: str, path: Path, part: str) -> GradeReport:
     """Write ``source`` as a submission and grade it."""
     path.write_text(source)
     return grade(path, Options(part=part))
-
-
-def grade_entries(source: str, entries: list[zoo.ZooEntry], tmpdir: Path, full: bool = False) -> dict[str, GradeReport | str]:
-    """Grade every zoo entry (patched reference) in one batch; a stale patch maps to its error message.
-
-    Unless ``full``, only the groups whose tests check a name within the patch's reach are run: every other
-    test sees code identical to the reference, which gets full marks.
-    """
-    paths, only, names, results = [], [], [], {}
-    for entry in entries:
-        try:
-            patched = zoo.apply(source, entry)
-        except ValueError as error:
-            results[entry.name] = str(error)
-            continue
-        path = tmpdir / f"{entry.name}.py"
-        path.write_text(patched)
-        paths.append(path)
-        only.append(None if full else frozenset(zoo.reach(patched, entry.within)))
-        names.append(entry.name)
-    parts = {e.part for e in entries}
-    part = parts.pop() if len(parts) == 1 else "all"
-    reports = grade_many(paths, Options(part=part), only_names=only) if paths else []
-    results.update(dict(zip(names, reports)))
-    return results
 
 
 def mutant_outcome(entry: zoo.ZooEntry, report: GradeReport | str, source: str) -> MutantOutcome:
