@@ -193,6 +193,7 @@ def load_submission(submission: dict[str, Any], given: dict[str, Any]) -> tuple[
     module.__dict__.update(given)
     sys.modules["submission"] = module
     errors: dict[str, str] = {}
+    snapshot = _snapshot()
     for statement in submission.get("statements", []):
         origin = statement["origin"]
         source = "\n" * (int(statement.get("lineno", 1)) - 1) + statement["code"]
@@ -205,8 +206,42 @@ def load_submission(submission: dict[str, Any], given: dict[str, Any]) -> tuple[
             errors[origin] = records.describe_error(error)
         for name, value in given.items():  # the grader's models win over any rebinding
             module.__dict__[name] = value
+    restored = _restore(snapshot)
+    if restored:
+        errors["import"] = "your code replaced library functions at import (restored by the grader): " + ", ".join(restored[:8])
     defined = sorted(k for k in module.__dict__ if not k.startswith("__"))
     return module.__dict__, {"errors": errors, "defined": defined}
+
+
+def _snapshot() -> list[tuple[Any, dict[str, Any]]]:
+    """Shallow copies of the namespaces a submission could poison at import (builtins, torch, numpy)."""
+    import builtins
+
+    import numpy
+    import torch
+
+    owners = [builtins, torch, torch.Tensor, torch.nn.functional, torch.testing, numpy, torch.nn.Module]
+    return [(owner, dict(vars(owner))) for owner in owners]
+
+
+def _restore(snapshot: list[tuple[Any, dict[str, Any]]]) -> list[str]:
+    """Put back every attribute changed since :func:`_snapshot`; returns their names."""
+    changed = []
+    for owner, saved in snapshot:
+        for name, value in saved.items():
+            if vars(owner).get(name) is not value:
+                try:
+                    setattr(owner, name, value)
+                    changed.append(f"{getattr(owner, '__name__', owner)}.{name}")
+                except (AttributeError, TypeError):
+                    pass
+        for name in [n for n in vars(owner) if n not in saved and not isinstance(vars(owner)[n], types.ModuleType)]:
+            try:
+                delattr(owner, name)
+                changed.append(f"{getattr(owner, '__name__', owner)}.{name}")
+            except (AttributeError, TypeError):
+                pass
+    return changed
 
 
 class _CappedWriter(io.TextIOBase):
