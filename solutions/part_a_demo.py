@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import torch
+import torchvision.transforms.functional as TF
 
 __all__ = ["MINI_PROMPTS", "DEEPFLOYD_PROMPTS", "SDEDIT_I_STARTS", "NOISE_LEVELS", "run_part_a_demo"]
 
@@ -119,22 +120,45 @@ def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
         save("1_7_2_inpainting", [torch.cat([test_im, mask.expand_as(test_im) * 2 - 1, hole, filled])],
              [f'"{prompts["inpaint"]}"'], ["original", "mask", "hole to fill", "inpainted"], "inpainting")
 
-        # 1.8 visual anagram, 1.9 hybrid
+        # 1.8 visual anagram, 1.9 hybrid. DeepFloyd starts from pure noise as in the seeds. The mini model is too
+        # small to settle two conflicting prompts from pure noise (it draws blobs), so its illusions start from a
+        # real test digit noised to strided_timesteps[i_start] — the function's own i_start argument.
         p1, p2 = prompts["anagram"]
-        torch.manual_seed(SEED)
-        anagram = A.make_flip_illusion(randn(3), 0, embeds[p1], embeds[p2], uncond, ts)
-        save("1_8_anagram", [anagram, anagram.flip(2)], [f'"{p1}"', f'upside down: "{p2}"'], None, "visual anagrams")
         low, high = prompts["hybrid"]
+        if model == "deepfloyd":
+            anagram_start, anagram_i, hybrid_start, hybrid_i, scale = randn(3), 0, randn(3), 0, 7
+        else:
+            torch.manual_seed(SEED)
+            anagram_i, hybrid_i, scale = 8, 5, 5
+            anagram_start = A.forward(_test_digits(p1, size, dev, dtype), ts[anagram_i])
+            hybrid_start = A.forward(_test_digits(low, size, dev, dtype), ts[hybrid_i])
         torch.manual_seed(SEED)
-        hybrid = A.make_hybrids(randn(3), 0, embeds[low], embeds[high], uncond, ts,
-                                kernel_size=min(33, 2 * (size // 2) - 1))
-        import torchvision.transforms.functional as TF
-
-        afar = TF.gaussian_blur(hybrid.float(), [min(33, 2 * (size // 2) - 1)] * 2, [2.0, 2.0])
-        save("1_9_hybrid", [hybrid, afar], ["hybrid (up close)", f'blurred (from afar): "{low}"'], None,
-             f'hybrid: "{low}" (low) + "{high}" (high)')
+        anagram = A.make_flip_illusion(anagram_start, anagram_i, embeds[p1], embeds[p2], uncond, ts, scale=scale)
+        save("1_8_anagram", [anagram, anagram.flip(2)], [f'"{p1}"', f'upside down: "{p2}"'], None,
+             f"visual anagrams (i_start={anagram_i}, γ={scale})")
+        kernel = min(33, 2 * (size // 2) - 1)
+        torch.manual_seed(SEED)
+        hybrid = A.make_hybrids(hybrid_start, hybrid_i, embeds[low], embeds[high], uncond, ts, scale=scale,
+                                kernel_size=kernel)
+        afar = TF.gaussian_blur(hybrid.float(), [kernel, kernel], [2.0, 2.0])
+        save("1_9_hybrid", [hybrid, afar], [f'up close: "{high}"', f'blurred (afar): "{low}"'], None,
+             f"hybrid images (i_start={hybrid_i}, γ={scale})")
 
     return {"model": model, "device": str(dev), "seconds": round(time.time() - start, 1), "figures": figures}
+
+
+def _test_digits(prompt: str, size: int, device, dtype, n: int = 3) -> torch.Tensor:
+    """``n`` coloured MNIST test-split digits of the prompt's class ``[n, 3, size, size]`` in ``[-1, 1]``."""
+    from torch.nn.functional import interpolate
+
+    from assignment.mnist import load_mnist, mnist_tensors
+
+    digit = int(prompt.rsplit(" ", 1)[-1])
+    grey, labels = mnist_tensors(load_mnist(train=False))
+    grey = torch.nn.functional.pad(grey[labels == digit][:n], (2, 2, 2, 2))
+    colours = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.9, 0.2], [0.2, 1.0, 1.0], [1.0, 0.3, 1.0]])[:n]
+    images = grey * colours[:, :, None, None] * 2 - 1
+    return interpolate(images, size=(size, size), mode="bilinear", antialias=True).to(device=device, dtype=dtype)
 
 
 @contextmanager
