@@ -80,9 +80,8 @@ def grade_many(paths: list[str | Path], options: Options = Options(),
         except Exception:
             runs = {t.name: f"internal grader error while running the sandbox: {traceback.format_exc(limit=2)}" for t in tasks}
         reports = [_finish(item, runs, device, device_note, options) for item in prepared]
-        elapsed = time.monotonic() - start
-        for report in reports:
-            report.wall_s = elapsed / len(reports)
+        if len(reports) == 1:
+            reports[0].wall_s = time.monotonic() - start
         return reports
     finally:
         torch.set_num_threads(threads)
@@ -130,11 +129,17 @@ def _finish(item, runs: dict[str, Any], device: str, device_note: str, options: 
         report.tests += _score_group(group, run, submission, options)
         if isinstance(run, sandbox.ChildRun) and "_load" in run.records:
             load_errors.update(run.records["_load"].meta.get("errors", {}))
+    report.wall_s = sum(r.wall_s for r in runs_of(runs, index) if isinstance(r, sandbox.ChildRun))
     for origin, error in list(load_errors.items())[:8]:
         report.notes.append(f"Error while defining your code at {origin}: {error}")
     if options.public_only:
         report.tests = [t for t in report.tests if t.public]
     return report
+
+
+def runs_of(runs: dict[str, Any], index: int) -> list[Any]:
+    """The runs of submission ``index`` in a batch."""
+    return [run for name, run in runs.items() if name.startswith(f"s{index}-")]
 
 
 def _device(policy: str) -> tuple[str, str]:

@@ -19,6 +19,8 @@ from autograder.sandbox import ChildRun, Record
 class TestSpec:
     """A weighted test: its name, points, the SPEC §2 names it checks, and whether students see it."""
 
+    __test__ = False  # not a pytest class
+
     name: str
     weight: float
     tags: tuple[str, ...]

@@ -23,6 +23,8 @@ HIDDEN = "after_published"
 class TestResult:
     """The outcome of one weighted test."""
 
+    __test__ = False  # not a pytest class
+
     name: str
     max_score: float
     passed: bool

@@ -54,9 +54,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
         rows.append({"name": path.stem, "score": report.score, "max": report.max_score, "honest": _honest_max(path),
                      "valid": not validate_results(data), "data": data, "report": report})
     time.sleep(1)
-    print(f"\n{'hostile submission':<26} {'score':>6} {'honest':>7} {'valid':>6}  survived")
+    print(f"\n{'hostile submission':<26} {'score':>6} {'honest':>7} {'child s':>8} {'valid':>6}  grader survived")
     for row in rows:
-        print(f"{row['name']:<26} {row['score']:>6.1f} {row['honest']:>7.1f} {str(row['valid']):>6}  yes")
+        print(f"{row['name']:<26} {row['score']:>6.1f} {row['honest']:>7.1f} {row['report'].wall_s:>8.1f} "
+              f"{str(row['valid']):>6}  yes")
     print(f"all {len(rows)} graded in {wall:.1f} s (one batch, time limits × {TIMEOUT_SCALE})")
     return rows, wall
 

@@ -1,0 +1,82 @@
+"""The submission loader: what is kept from a notebook or a .py file, and bad files reported, never raised."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder.loader import MAX_FILE_BYTES, load_submission
+
+
+def _notebook(path: Path, cells: list[str], language: str = "python") -> Path:
+    data = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": c} for c in cells],
+            "metadata": {"kernelspec": {"name": language, "language": language, "display_name": language}},
+            "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_keeps_definitions_imports_and_simple_assignments(tmp_path):
+    sub = load_submission(_notebook(tmp_path / "a.ipynb", [
+        "import torch\nT = 300\nbetas = torch.linspace(1e-4, 0.02, T)\n",
+        "def f(x):\n    return x\n\nclass Net(torch.nn.Module):\n    pass\n",
+    ]))
+    assert {"torch", "T", "betas", "f", "Net"} <= sub.defined_names
+    assert not sub.problems
+
+
+def test_skips_training_loading_and_given_names(tmp_path):
+    sub = load_submission(_notebook(tmp_path / "a.ipynb", [
+        "stage_1 = DiffusionPipeline.from_pretrained('DeepFloyd/IF-I-XL-v1.0')\ndevice = 'cuda'\n",
+        "model = train(unet, epochs=20)\nfor epoch in range(20):\n    pass\nplt.imshow(x)\n",
+        "def ok():\n    return 1\n",
+    ]))
+    assert sub.defined_names == {"ok"}
+    assert any("stage_1" in s for s in sub.skipped) and any("train" in s for s in sub.skipped)
+
+
+def test_magics_and_shell_cells_are_dropped(tmp_path):
+    sub = load_submission(_notebook(tmp_path / "a.ipynb", ["!pip install x\n%matplotlib inline\ndef f():\n    return 2\n",
+                                                             "%%bash\nrm -rf /\n"]))
+    assert sub.defined_names == {"f"}
+    assert any("%%bash" in s for s in sub.skipped)
+
+
+def test_a_syntax_error_spoils_only_its_own_definition(tmp_path):
+    path = tmp_path / "s.py"
+    path.write_text("def good():\n    return 1\n\ndef bad(:\n    pass\n\ndef also_good():\n    return 2\n")
+    sub = load_submission(path)
+    assert {"good", "also_good"} <= sub.defined_names and "bad" not in sub.defined_names
+    assert any("syntax error" in p for p in sub.problems)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "UTF-8"),
+    (b'{"cells": [', "not valid JSON"),
+    (b'{"hello": 1}', "not a Jupyter notebook"),
+])
+def test_bad_files_become_problems(tmp_path, content, message):
+    path = tmp_path / "sub.ipynb"
+    path.write_bytes(content)
+    sub = load_submission(path)
+    assert not sub.statements and any(message in p for p in sub.problems)
+
+
+def test_other_kernel_language(tmp_path):
+    sub = load_submission(_notebook(tmp_path / "r.ipynb", ["f <- function(x) x"], language="R"))
+    assert any("kernel language" in p for p in sub.problems)
+
+
+def test_oversized_file(tmp_path):
+    path = tmp_path / "big.ipynb"
+    with open(path, "wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)
+    sub = load_submission(path)
+    assert any("limit" in p for p in sub.problems)
+
+
+def test_missing_file(tmp_path):
+    assert load_submission(tmp_path / "nope.py").problems
