@@ -20,6 +20,7 @@ NOISE_LEVELS = (250, 500, 750)
 #: Prompts per experiment for the mini model's world (coloured digits) and for DeepFloyd (the seeds' own).
 MINI_PROMPTS = {
     "generic": "a high quality photo",
+    "samples": "a photo of the digit 2",  # the mini model's "a high quality photo" samples are mostly blobs
     "image_to_image": "a photo of the digit 3",
     "inpaint": "a photo of the digit 9",
     "anagram": ("a photo of the digit 6", "a photo of the digit 9"),
@@ -27,6 +28,7 @@ MINI_PROMPTS = {
 }
 DEEPFLOYD_PROMPTS = {
     "generic": "a high quality photo",
+    "samples": "a high quality photo",
     "image_to_image": "a rocket ship",
     "inpaint": "a high quality photo",
     "anagram": ("an oil painting of an old man", "an oil painting of people around a campfire"),
@@ -92,12 +94,13 @@ def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
              ["original", "noisy", "iterative", "one-step", "blur"], "iterative denoising")
 
         # 1.5 sampling, 1.6 CFG
+        sample_prompt = embeds[prompts["samples"]]
         torch.manual_seed(SEED)
-        plain = A.iterative_denoise(randn(5), 0, generic, ts)
+        plain = A.iterative_denoise(randn(5), 0, sample_prompt, ts)
         torch.manual_seed(SEED)
-        guided = A.iterative_denoise_cfg(randn(5), 0, generic, uncond, ts, scale=7)
+        guided = A.iterative_denoise_cfg(randn(5), 0, sample_prompt, uncond, ts, scale=7)
         save("1_5_1_6_samples", [plain, guided], ["no CFG", "CFG γ=7"], [f"sample {i + 1}" for i in range(5)],
-             f'"{prompts["generic"]}"')
+             f'"{prompts["samples"]}"')
         if model != "deepfloyd":
             torch.manual_seed(SEED)
             rows = [A.iterative_denoise_cfg(randn(10), 0, torch.cat([embeds[f"a photo of the digit {k}"] for k in range(10)]),
