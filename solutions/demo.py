@@ -38,7 +38,7 @@ class PartBSettings:
 
 
 # QUICK trades width and batch size for more optimiser steps: on 4,000 digits and 2 CPU cores it runs in minutes.
-QUICK = PartBSettings(denoiser_hiddens=16, denoiser_epochs=3, ddpm_hiddens=16, ddpm_epochs=10, train_size=None,
+QUICK = PartBSettings(denoiser_hiddens=16, denoiser_epochs=3, ddpm_hiddens=16, ddpm_epochs=20, train_size=None,
                       denoiser_batch=64, ddpm_batch=64)
 FULL = PartBSettings(denoiser_hiddens=128, denoiser_epochs=5, ddpm_hiddens=64, ddpm_epochs=20, train_size=None)
 
