@@ -228,3 +228,33 @@ def _in_hub_cache(repo_id: str) -> bool:
         return any(repo.repo_id == repo_id for repo in scan_cache_dir().repos)
     except Exception:
         return False
+
+
+def cache_deepfloyd(repos: tuple[str, ...] = (IF_STAGE_1, IF_STAGE_2)) -> list[Path]:
+    """Download DeepFloyd IF's fp16 weights (no text encoder) into the Hugging Face cache, e.g. while building
+    the grading image. Needs a token of an account that accepted the licence (``HF_TOKEN``)."""
+    from huggingface_hub import snapshot_download
+
+    patterns = ["*.json", "*.txt", "unet/*.fp16.safetensors", "scheduler/*", "watermarker/*fp16*", "safety_checker/*fp16*",
+                "feature_extractor/*"]
+    paths = []
+    for repo in repos:
+        try:
+            paths.append(Path(snapshot_download(repo, allow_patterns=patterns)))
+        except Exception as error:
+            raise DeepFloydWeightsMissing(f"could not download {repo}: {type(error).__name__}: {error}\n" + _LICENCE_HELP) from error
+    return paths
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m assignment.if_models", description="DeepFloyd IF weights for the kit")
+    parser.add_argument("--cache-deepfloyd", action="store_true",
+                        help="download IF-I-XL-v1.0 and IF-II-L-v1.0 (fp16 UNets, no T5) into the Hugging Face cache")
+    args = parser.parse_args()
+    if not args.cache_deepfloyd:
+        parser.print_help()
+    else:
+        for path in cache_deepfloyd():
+            print(f"cached {path}")
