@@ -193,6 +193,7 @@ def load_submission(submission: dict[str, Any], given: dict[str, Any]) -> tuple[
     module.__dict__.update(given)
     sys.modules["submission"] = module
     errors: dict[str, str] = {}
+    dependent: list[str] = []
     snapshot = _snapshot()
     for statement in submission.get("statements", []):
         origin = statement["origin"]
@@ -203,14 +204,17 @@ def load_submission(submission: dict[str, Any], given: dict[str, Any]) -> tuple[
         except BaseException as error:  # SystemExit at import must not end the probe
             if isinstance(error, KeyboardInterrupt):
                 raise
-            errors[origin] = records.describe_error(error)
+            if statement.get("kind") == "assign" and isinstance(error, NameError):
+                dependent.append(origin)  # a leftover of an experiment the grader skipped
+            else:
+                errors[origin] = records.describe_error(error)
         for name, value in given.items():  # the grader's models win over any rebinding
             module.__dict__[name] = value
     restored = _restore(snapshot)
     if restored:
         errors["import"] = "your code replaced library functions at import (restored by the grader): " + ", ".join(restored[:8])
     defined = sorted(k for k in module.__dict__ if not k.startswith("__"))
-    return module.__dict__, {"errors": errors, "defined": defined}
+    return module.__dict__, {"errors": errors, "defined": defined, "dependent": dependent}
 
 
 def _snapshot() -> list[tuple[Any, dict[str, Any]]]:
