@@ -37,8 +37,9 @@ class Options:
     only_names: frozenset[str] | None = None
 
 
-def all_groups(part: str) -> list[Group]:
-    """The test groups of ``part`` (``"a"``, ``"b"`` or ``"all"``), freshly constructed."""
+def all_groups(part: str, gpu: bool = False) -> list[Group]:
+    """The test groups of ``part`` (``"a"``, ``"b"`` or ``"all"``), freshly constructed; with ``gpu`` also the
+    GPU convergence groups of Part B."""
     groups: list[Group] = []
     if part in ("a", "all"):
         from autograder import tests_part_a
@@ -48,6 +49,10 @@ def all_groups(part: str) -> list[Group]:
         from autograder import tests_part_b
 
         groups += tests_part_b.groups()
+        if gpu:
+            from autograder import tests_gpu
+
+            groups += tests_gpu.groups()
     return groups
 
 
@@ -90,7 +95,7 @@ def grade_many(paths: list[str | Path], options: Options = Options(),
 def _prepare(index: int, path: str | Path, options: Options, only: frozenset[str] | None):
     """Load one submission and plan its groups: ``(submission, groups, early outcomes, tasks, index)``."""
     submission = load_submission(path)
-    groups = all_groups(options.part)
+    groups = all_groups(options.part, gpu=_device(options.gpu)[0] == "cuda")
     if only is not None:  # validate: skip groups no changed code can reach
         groups = [g for g in groups if {tag for t in g.tests for tag in t.tags} & only]
     early: dict[str, Any] = {}

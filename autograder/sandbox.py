@@ -239,6 +239,8 @@ def _execute(work: Path, overall_s: float, threads: int) -> tuple[str, int | Non
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(work),
+        "USER": "nobody",  # getpass.getuser() (torch, Triton) must not need a passwd entry for the child's uid
+        "LOGNAME": "nobody",
         "TMPDIR": str(work),
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",

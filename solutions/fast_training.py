@@ -16,38 +16,22 @@ Semantics are the notebook loop's: Adam(lr) with ``ExponentialLR(0.1 ** (1 / epo
 class dropout ``p_uncond``. Differences, stated: the last partial batch of each epoch is dropped (a graph has
 static shapes), and randomness comes from the CUDA generator (seeded), not the DataLoader's.
 
-Any UNet works (a student's too). If capture fails — e.g. the UNet synchronises with the host — training falls
-back to ``mode="eager"`` with the data still on the GPU, and :attr:`FastTrainingResult.mode` says so.
+The machinery (graph capture, optimiser, fallback to eager when a model cannot be captured) is the given
+``assignment.graph_training``, which the grader's GPU convergence test uses for students' UNets too.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from assignment.graph_training import FastTrainingResult, train_with_cuda_graph
 from solutions.part_b import DDPM
 
-__all__ = ["FastTrainingResult", "train_ddpm_fast", "ConvergenceMetrics", "convergence_metrics"]
-
-
-@dataclass
-class FastTrainingResult:
-    """``losses``: per-step losses (floats); ``mode``: the path actually used; ``seconds``: training wall time
-    (capture included); ``capture_seconds``: warm-up + compile + capture; ``images_per_second`` over all steps."""
-
-    losses: list[float] = field(default_factory=list)
-    mode: str = "eager"
-    seconds: float = 0.0
-    capture_seconds: float = 0.0
-    images_per_second: float = 0.0
-    fallback_reason: str | None = None
-
-    def final_loss(self, last: int = 200) -> float:
-        tail = self.losses[-last:]
-        return sum(tail) / len(tail)
+__all__ = ["FastTrainingResult", "train_ddpm_fast", "ConvergenceMetrics", "convergence_metrics", "CONVERGENCE_THRESHOLDS"]
 
 
 def train_ddpm_fast(
@@ -64,124 +48,29 @@ def train_ddpm_fast(
     channels_last: bool = True,
     max_steps: int | None = None,
 ) -> FastTrainingResult:
-    """Train ``ddpm`` on a CUDA device (the one its parameters are on).
+    """Train ``ddpm`` (already on a CUDA device) with the seeds' optimiser and schedule, fast.
 
     Args:
-        ddpm: a :class:`~solutions.part_b.DDPM` already moved to the GPU.
         images: ``[N, 1, 28, 28]`` float in ``[0, 1]`` (any device; copied to the GPU once).
         labels: ``[N]`` int64 for the class-conditioned model, None for time-only.
-        mode: ``"graph"``, ``"compile+graph"`` or ``"eager"``.
+        mode: ``"graph"``, ``"compile+graph"`` (``torch.compile`` the UNet, then capture) or ``"eager"``.
         max_steps: stop after this many steps (for time-bounded grading); None runs all epochs.
     """
-    device = next(ddpm.parameters()).device
-    if device.type != "cuda":
-        raise RuntimeError(f"train_ddpm_fast needs the DDPM on a CUDA device, got {device}")
     if mode not in {"graph", "compile+graph", "eager"}:
         raise ValueError(f"mode must be 'graph', 'compile+graph' or 'eager', got {mode!r}")
-    torch.manual_seed(seed)
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    ddpm.to(memory_format=memory_format)
-    data = images.to(device, torch.float32).contiguous(memory_format=memory_format)
-    num_classes = getattr(ddpm.unet, "num_classes", 10)
-    onehots = F.one_hot(labels.to(device), num_classes).float() if labels is not None else None
-    steps_per_epoch = len(data) // batch_size
-    total_steps = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
-
-    torch.backends.cudnn.benchmark = True  # pick the fastest convolution kernels for these fixed shapes
-    opt = torch.optim.Adam(ddpm.parameters(), lr=torch.tensor(lr, device=device), capturable=True, fused=True)
-    scheduler = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.1 ** (1.0 / epochs))
-    idx = torch.zeros(batch_size, dtype=torch.long, device=device)
-    net = ddpm
+    data = {"x": images.float()}
+    if labels is not None:  # one-hot rows: no host-side range check inside the captured step
+        data["c"] = F.one_hot(labels.long(), getattr(ddpm.unet, "num_classes", 10)).float()
     if mode == "compile+graph":
-        ddpm.unet = torch.compile(ddpm.unet)
-
-    def step() -> torch.Tensor:
-        x = data[idx]
-        c = onehots[idx] if onehots is not None else None
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16):
-            loss = net(x, c)
-        loss.backward()
-        opt.step()
-        return loss.detach()
-
-    result = FastTrainingResult(mode=mode)
-    generator = torch.Generator(device=device).manual_seed(seed)
-    perm = torch.randperm(len(data), device=device, generator=generator)
-    idx.copy_(perm[:batch_size])
-    started = time.perf_counter()
-    graph, static_loss = None, None
-    if mode != "eager":
-        try:
-            graph, static_loss = _capture(step, opt, ddpm)
-        except Exception as error:  # the UNet does something a graph cannot hold (host sync, dynamic shapes)
-            result.mode, result.fallback_reason = "eager", f"{type(error).__name__}: {error}"[:300]
-            ddpm.unet = getattr(ddpm.unet, "_orig_mod", ddpm.unet)
-            _reset_optimizer(opt, lr)
-    torch.cuda.synchronize()
-    result.capture_seconds = time.perf_counter() - started
-
-    losses = torch.empty(total_steps, device=device)
-    done = 0
-    ddpm.train()
-    for epoch in range(epochs):
-        perm = torch.randperm(len(data), device=device, generator=generator)
-        for i in range(steps_per_epoch):
-            if done == total_steps:
-                break
-            idx.copy_(perm[i * batch_size : (i + 1) * batch_size])
-            if graph is not None:
-                graph.replay()
-                losses[done].copy_(static_loss)
-            else:
-                opt.zero_grad(set_to_none=True)
-                losses[done].copy_(step())
-            done += 1
-        scheduler.step()
-    torch.cuda.synchronize()
-    result.seconds = time.perf_counter() - started
-    result.losses = losses[:done].float().cpu().tolist()
-    result.images_per_second = done * batch_size / max(result.seconds - result.capture_seconds, 1e-9)
-    ddpm.unet = getattr(ddpm.unet, "_orig_mod", ddpm.unet)
+        ddpm.unet.compile()
+    result = train_with_cuda_graph(
+        ddpm, lambda batch: ddpm(batch["x"], batch.get("c")), data, batch_size=batch_size, epochs=epochs, lr=lr,
+        seed=seed, mode="eager" if mode == "eager" else "graph", bf16=bf16, channels_last=channels_last,
+        max_steps=max_steps,
+    )
+    if mode == "compile+graph" and result.mode == "graph":
+        result.mode = "compile+graph"
     return result
-
-
-def _capture(step, opt: torch.optim.Optimizer, ddpm: DDPM) -> tuple[torch.cuda.CUDAGraph, torch.Tensor]:
-    """Warm up on a side stream (as PyTorch's whole-network capture recipe asks), then capture one step.
-
-    The warm-up steps change the weights a little; they are restored afterwards so the captured run starts
-    from the same initial weights as the eager one.
-    """
-    state = {k: v.detach().clone() for k, v in ddpm.state_dict().items()}
-    side = torch.cuda.Stream()
-    side.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(side):
-        for _ in range(3):
-            opt.zero_grad(set_to_none=False)
-            step()
-    torch.cuda.current_stream().wait_stream(side)
-    graph = torch.cuda.CUDAGraph()
-    opt.zero_grad(set_to_none=False)  # gradients must live in static memory for the graph
-    with torch.cuda.graph(graph):
-        for p in ddpm.parameters():
-            if p.grad is not None:
-                p.grad.zero_()
-        static_loss = step()
-    with torch.no_grad():
-        for k, v in ddpm.state_dict().items():
-            v.copy_(state[k])
-    _reset_optimizer(opt, None)
-    return graph, static_loss
-
-
-def _reset_optimizer(opt: torch.optim.Optimizer, lr: float | None) -> None:
-    """Zero Adam's moments and step counters in place (the graph holds their addresses)."""
-    for group in opt.param_groups:
-        if lr is not None:
-            group["lr"].fill_(lr)
-        for p in group["params"]:
-            for value in opt.state.get(p, {}).values():
-                if torch.is_tensor(value):
-                    value.zero_()
 
 
 @dataclass
@@ -221,7 +110,6 @@ def convergence_metrics(
     trained = train_ddpm_fast(ddpm, images, labels, epochs=epochs, seed=seed, mode=mode)
     device = next(ddpm.parameters()).device
     classifier = load_classifier(device=device)
-    ddpm.to(memory_format=torch.contiguous_format)
     torch.cuda.synchronize()
     started = time.perf_counter()
     if labels is not None:
