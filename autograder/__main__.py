@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("args", nargs=argparse.REMAINDER, help="passed on to autograder.release")
 
     commands.add_parser("list", help="list every test: part, group, weight, visibility and the names it checks")
+
+    merge = commands.add_parser("merge-results", help="combine results files of several graded files into one",
+                                description="Add up results.json files (e.g. a student's Part A and Part B notebooks).")
+    merge.add_argument("results", nargs="+", help="results.json files to combine, in report order")
+    merge.add_argument("--out", default="results.json", help="the combined results file (default: %(default)s)")
     return parser
 
 
@@ -67,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return validate.main(args)
     if args.command == "list":
         return _list()
+    if args.command == "merge-results":
+        return _merge(args)
     return 2
 
 
@@ -92,6 +99,21 @@ def _grade(args: argparse.Namespace) -> int:
         for note in report.notes:
             print(f"  • {note}")
         print(f"results written to {Path(args.out)}")
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from autograder.results import merge_results
+
+    parts = []
+    for path in args.results:
+        try:
+            parts.append((Path(path).name, json.loads(Path(path).read_text())))
+        except (OSError, ValueError) as error:
+            parts.append((Path(path).name, {"score": 0.0, "output": f"not graded: {error}", "tests": []}))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(merge_results(parts), indent=2))
     return 0
 
 

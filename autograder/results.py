@@ -125,3 +125,22 @@ def format_table(report: GradeReport, width: int = 100) -> str:
     lines.append("-" * width)
     lines.append(f"{'total':<52} {report.score:>5.1f}/{report.max_score:<5.1f}  ({report.wall_s:.1f} s)")
     return "\n".join(lines)
+
+
+def merge_results(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """One ``results.json`` from several graded files (e.g. a student's Part A and Part B notebooks).
+
+    ``parts`` pairs a label (shown above that file's notes) with its parsed results. Scores and tests add up.
+    """
+    merged: dict[str, Any] = {"score": 0.0, "max_score": 0.0, "output": "", "execution_time": 0.0, "tests": []}
+    outputs = []
+    for label, data in parts:
+        merged["score"] += float(data.get("score", 0.0))
+        merged["max_score"] += float(data.get("max_score", sum(t.get("max_score", 0.0) for t in data.get("tests", []))))
+        merged["execution_time"] += float(data.get("execution_time", 0.0))
+        merged["tests"] += data.get("tests", [])
+        outputs.append(f"{label}:\n{data.get('output', '')}")
+    merged["score"] = round(merged["score"], 4)
+    merged["execution_time"] = round(merged["execution_time"], 2)
+    merged["output"] = "\n\n".join(outputs)
+    return merged

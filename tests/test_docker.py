@@ -71,3 +71,20 @@ def test_run_autograder_grades_a_broken_submission_into_a_valid_results_file(tmp
 def test_run_autograder_without_a_submission_says_so(tmp_path):
     results = _run_autograder(_gradescope_layout(tmp_path, {}))
     assert results["score"] == 0 and "No submission found" in results["output"]
+
+
+def test_run_autograder_grades_two_notebooks_each_for_its_part_and_merges_them(tmp_path):
+    root = _gradescope_layout(tmp_path, {"my_part_a.py": "def forward(im, t:\n", "my_part_b.py": "x = (\n"})
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "FUNDIFF_PYTHON": sys.executable, "FUNDIFF_GPU": "off",
+           "FUNDIFF_PART": "all"}
+    run = subprocess.run([str(DOCKER / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = json.loads((root / "results" / "results.json").read_text())
+    tags = {tag for test in results["tests"] for tag in test["tags"]}
+    assert {"forward", "add_noise"} <= tags, "both parts' tests should be in the merged results"
+    assert results["score"] == 0 and results["max_score"] > 0
+    assert "part_a.json:" in results["output"] and "part_b.json:" in results["output"]
+    assert sorted(p.name for p in (root / "results").iterdir()) == ["results.json"]
+    from autograder.results import validate_results
+
+    assert validate_results(results) == []
