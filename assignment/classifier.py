@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["MnistClassifier", "WEIGHTS_PATH", "load_classifier", "train_classifier", "evaluate", "class_accuracy"]
+__all__ = ["MnistClassifier", "WEIGHTS_PATH", "load_classifier", "train_classifier", "evaluate", "class_accuracy",
+           "digit_confidence"]
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[1] / "data" / "mnist_classifier.safetensors"
 
@@ -82,6 +83,16 @@ def class_accuracy(images: torch.Tensor, labels: torch.Tensor, model: nn.Module 
     """Fraction of generated ``images`` (``[N, 1, 28, 28]``, clipped to ``[0, 1]``) classified as the digit they were drawn for."""
     model = model if model is not None else load_classifier(device=images.device)
     return evaluate(model, images.float().clamp(0, 1), labels)
+
+
+@torch.no_grad()
+def digit_confidence(images: torch.Tensor, model: nn.Module | None = None) -> float:
+    """Mean top-class softmax probability of ``images`` (``[N, 1, 28, 28]``, clipped to ``[0, 1]``): a
+    digit-likeness score for unconditional samples (≈ 1 for crisp digits, ≈ 0.3 for noise or blobs)."""
+    model = model if model is not None else load_classifier(device=images.device)
+    model.eval()
+    device = next(model.parameters()).device
+    return model(images.float().clamp(0, 1).to(device)).softmax(1).max(1).values.mean().item()
 
 
 def metadata(path: str | Path = WEIGHTS_PATH) -> dict:

@@ -54,7 +54,7 @@ class GPUConvergenceGroup(Group):
         return {"cases": cases}, {"images": train.data.unsqueeze(1).clone(), "labels": train.targets.clone()}
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
-        from assignment.classifier import load_classifier
+        from assignment.classifier import class_accuracy, digit_confidence, load_classifier
 
         classifier = load_classifier()
         outcome: dict[str, tuple[float, str]] = {}
@@ -76,16 +76,13 @@ class GPUConvergenceGroup(Group):
             if samples.shape[1:] != (1, 28, 28) or not torch.isfinite(samples).all():
                 outcome[sample_test.name] = (0.0, f"samples must be finite [N, 1, 28, 28], got {list(samples.shape)}")
                 continue
-            with torch.no_grad():
-                probs = classifier(samples).softmax(1)
             if key == "class":
-                asked = torch.arange(len(samples)) % 10
-                score = float((probs.argmax(1) == asked).float().mean())
+                score = class_accuracy(samples, torch.arange(len(samples)) % 10, classifier)
                 ok = score >= LIMITS["class_accuracy"]
                 outcome[sample_test.name] = (1.0 if ok else 0.0, f"{score:.1%} of {len(samples)} samples classified as the digit asked for (need ≥ {LIMITS['class_accuracy']:.0%}; chance 10 %)"
                                              + ("" if ok else ". Check CFG (ε_u + γ(ε_c − ε_u)), the class one-hot and dropout, and that sampling uses the same t/T as training."))
             else:
-                score = float(probs.max(1).values.mean())
+                score = digit_confidence(samples, classifier)
                 ok = score >= LIMITS["time_confidence"]
                 outcome[sample_test.name] = (1.0 if ok else 0.0, f"mean classifier confidence {score:.3f} (need ≥ {LIMITS['time_confidence']}; noise scores ≈ 0.3)")
         return outcome

@@ -62,7 +62,6 @@ def main() -> None:
             torch.manual_seed(seed)
             ddpm = DDPM(ClassConditionalUNet(1, 10, 64)).to(device)
             result = train_ddpm_fast(ddpm, x, y, epochs=args.epochs, seed=seed, mode=mode)
-            ddpm.to(memory_format=torch.contiguous_format)
             run = {"loop": f"fast ({result.mode}, bf16, channels-last, data on GPU)", "seed": seed,
                    "img_per_s": result.images_per_second, "capture_s": result.capture_seconds,
                    "wall_s": result.seconds, "wall_20_epochs_s": result.seconds * 20 / args.epochs,

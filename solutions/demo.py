@@ -73,8 +73,7 @@ def run_part_b(out: Path, settings: PartBSettings, device: torch.device, seed: i
         snapshot_epochs=sorted({1, epochs}), progress=progress,
     )
     plot_loss_curve(rec.losses, out / "b1_denoiser_loss.png", "one-step denoiser (σ = 0.5)")
-    fixed_noisy = add_noise(test_x[:10], 0.5, generator=torch.Generator().manual_seed(seed))
-    rows = [test_x[:10], fixed_noisy] + [rec.samples[e] for e in sorted(rec.samples)]
+    rows = [test_x[:10], rec.eval_inputs] + [rec.samples[e] for e in sorted(rec.samples)]
     save_labelled_rows(rows, ["clean", "noisy σ=0.5"] + [f"epoch {e}" for e in sorted(rec.samples)],
                        out / "b1_denoiser_results.png")
     noisy, denoised = denoise_sigma_sweep(denoiser, test_x[:5], sigmas, seed=seed)

@@ -104,7 +104,7 @@ def convergence_metrics(
     Time-only: the mean top-class softmax probability of ``num_samples`` samples (≈ 1 for crisp digits, ≈ 0.1–0.3
     for noise or blobs).
     """
-    from assignment.classifier import class_accuracy, load_classifier
+    from assignment.classifier import class_accuracy, digit_confidence, load_classifier
     from solutions.training import digit_labels
 
     trained = train_ddpm_fast(ddpm, images, labels, epochs=epochs, seed=seed, mode=mode)
@@ -118,8 +118,7 @@ def convergence_metrics(
         score = class_accuracy(samples, c.cpu(), classifier)
     else:
         samples, _ = ddpm.sample(num_samples=num_samples, seed=seed)
-        with torch.no_grad():
-            score = classifier(samples.float().clamp(0, 1)).softmax(1).max(1).values.mean().item()
+        score = digit_confidence(samples, classifier)
     torch.cuda.synchronize()
     return ConvergenceMetrics(
         final_loss=trained.final_loss(), sample_score=score, train_seconds=trained.seconds,

@@ -26,7 +26,8 @@ class TrainingRecord:
     """What a training run leaves behind.
 
     ``losses``: one float per optimiser step. ``samples``: epoch → CPU images ``[N, C, 28, 28]`` (denoised test
-    digits for the one-step denoiser, generated digits for DDPM). ``frames``: epoch → list of CPU snapshots
+    digits for the one-step denoiser, generated digits for DDPM). ``eval_inputs``: the fixed noisy images the
+    denoiser's ``samples`` were denoised from (None for DDPM). ``frames``: epoch → list of CPU snapshots
     for a sampling GIF. ``seconds``: wall time of the training steps alone (snapshots excluded).
     """
 
@@ -34,6 +35,7 @@ class TrainingRecord:
     samples: dict[int, torch.Tensor] = field(default_factory=dict)
     frames: dict[int, list[torch.Tensor]] = field(default_factory=dict)
     seconds: float = 0.0
+    eval_inputs: torch.Tensor | None = None
 
     def final_loss(self, last: int = 50) -> float:
         """Mean of the last ``last`` step losses (a less noisy "final loss")."""
@@ -67,9 +69,8 @@ def train_denoiser(
     opt = torch.optim.Adam(unet.parameters(), lr=lr)
     loader = _loader(images, None, batch_size, seed)
     record = TrainingRecord()
-    fixed_noisy = None
     if eval_images is not None:
-        fixed_noisy = add_noise(eval_images, sigma, generator=torch.Generator().manual_seed(seed))
+        record.eval_inputs = add_noise(eval_images, sigma, generator=torch.Generator().manual_seed(seed))
     for epoch in range(1, epochs + 1):
         unet.train()
         start = time.perf_counter()
@@ -81,8 +82,8 @@ def train_denoiser(
             opt.step()
             record.losses.append(loss.item())
         record.seconds += time.perf_counter() - start
-        if fixed_noisy is not None and epoch in snapshot_epochs:
-            record.samples[epoch] = _denoise(unet, fixed_noisy, device)
+        if record.eval_inputs is not None and epoch in snapshot_epochs:
+            record.samples[epoch] = _denoise(unet, record.eval_inputs, device)
     return record
 
 

@@ -173,10 +173,9 @@ denoiser_run = train_denoiser(
 show(plot_loss_curve(denoiser_run.losses, OUT / "b1_denoiser_loss.png", "One-step denoiser, σ = 0.5"))
 
 # %%
-fixed_noisy = add_noise(eval_digits, 0.5, generator=torch.Generator().manual_seed(SEED))
 epochs_shown = sorted(denoiser_run.samples)
 show(save_labelled_rows(
-    [eval_digits, fixed_noisy] + [denoiser_run.samples[e] for e in epochs_shown],
+    [eval_digits, denoiser_run.eval_inputs] + [denoiser_run.samples[e] for e in epochs_shown],
     ["clean", "noisy (σ = 0.5)"] + [f"denoised, epoch {e}" for e in epochs_shown],
     OUT / "b1_denoiser_results.png", title="Denoising test digits after training",
 ))
