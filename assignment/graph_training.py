@@ -11,6 +11,12 @@ as PyTorch's graph-safe RNG guarantees. Adam(lr, ``capturable=True``, fused) wit
 ``ExponentialLR(gamma = 0.1 ** (1 / epochs))`` stepped per epoch, as in the seeds. The last partial batch of each
 epoch is dropped (a graph has static shapes). If capture fails (the model synchronises with the host, say),
 training falls back to eager steps with the data still on the GPU, and :attr:`FastTrainingResult.mode` says so.
+
+Falling back is safe in the same process: a warm-up step runs under ``torch.cuda.set_sync_debug_mode("error")``
+first, so a step that reads a GPU value on the host (``.item()``, ``int(t.max())``, a Python ``if`` on a GPU
+tensor) is found *before* any capture starts; and if a capture still fails, the CUDA generator's state, which a
+failed capture leaves mid-capture ("Offset increment outside graph capture"), is swapped back for a copy taken
+before the capture.
 """
 
 from __future__ import annotations
@@ -148,25 +154,53 @@ def _capture(step: Callable[[], torch.Tensor], opt: torch.optim.Optimizer, modul
     the same initial weights as an eager one.
     """
     state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-    side = torch.cuda.Stream()
-    side.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(side):
-        for _ in range(3):
-            opt.zero_grad(set_to_none=False)
-            step()
-    torch.cuda.current_stream().wait_stream(side)
-    graph = torch.cuda.CUDAGraph()
-    opt.zero_grad(set_to_none=False)  # gradients must live in static memory for the graph
-    with torch.cuda.graph(graph):
-        for p in module.parameters():
-            if p.grad is not None:
-                p.grad.zero_()
-        static_loss = step()
-    with torch.no_grad():
-        for k, v in module.state_dict().items():
-            v.copy_(state[k])
+    try:
+        _warm_up(step, opt)
+        generator = torch.cuda.default_generators[torch.cuda.current_device()]
+        saved_rng = generator.clone_state()
+        graph = torch.cuda.CUDAGraph()
+        opt.zero_grad(set_to_none=False)  # gradients must live in static memory for the graph
+        try:
+            with torch.cuda.graph(graph):
+                for p in module.parameters():
+                    if p.grad is not None:
+                        p.grad.zero_()
+                static_loss = step()
+        except BaseException:
+            generator.graphsafe_set_state(saved_rng)  # a failed capture leaves the generator mid-capture
+            raise
+    finally:
+        with torch.no_grad():
+            for k, v in module.state_dict().items():
+                v.copy_(state[k])
     _reset_optimizer(opt, None)
     return graph, static_loss
+
+
+def _warm_up(step: Callable[[], torch.Tensor], opt: torch.optim.Optimizer) -> None:
+    """Three eager steps on a side stream (PyTorch's capture recipe); the last under sync-debug "error", so a step
+    that synchronises with the host raises here, before a capture could be left half-done."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    try:
+        with torch.cuda.stream(side):
+            for i in range(3):
+                opt.zero_grad(set_to_none=False)
+                if i == 2:
+                    torch.cuda.set_sync_debug_mode("error")
+                try:
+                    step()
+                except RuntimeError as error:
+                    if i == 2 and "synchroniz" in str(error):
+                        raise RuntimeError(
+                            "the training step reads a GPU value on the host (.item(), int()/float()/bool() of a GPU "
+                            "tensor, a Python `if` on one, .cpu(), .nonzero()…), which a CUDA graph cannot hold"
+                        ) from error
+                    raise
+                finally:
+                    torch.cuda.set_sync_debug_mode("default")
+    finally:
+        torch.cuda.current_stream().wait_stream(side)
 
 
 def _reset_optimizer(opt: torch.optim.Optimizer, lr: float | None) -> None:

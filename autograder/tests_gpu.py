@@ -1,8 +1,9 @@
 """GPU convergence tests (``grade --gpu on|auto`` on a CUDA machine): the student's DDPM must learn digits.
 
 Budget: 5 epochs of 60,000 images (full MNIST, or the offline 4,000 digits repeated 15×), batch 128, D = 64,
-T = 300, trained with the student's own UNet and loss with the data on the GPU and bf16 autocast (eager steps,
-~35 s per model on an H100; see ``child/probes_gpu.py``), then 200 samples from the student's own sampler (CFG γ = 5).
+T = 300, trained with the student's own UNet and loss through the reference's fast path (data on the GPU, bf16 autocast,
+the step in a CUDA graph: ~10 s per model on an H100; eagerly, ~35 s, when the student's step cannot be captured;
+see ``child/probes_gpu.py``), then 200 samples from the student's own sampler (CFG γ = 5).
 Thresholds and their justification: ``solutions.fast_training.CONVERGENCE_THRESHOLDS`` (the reference reaches
 loss 0.032 and 100 % class accuracy in this budget; chance is 10 %).
 """
@@ -45,7 +46,7 @@ class GPUConvergenceGroup(Group):
         train = load_mnist(train=True)
         repeat = max(1, 60_000 // len(train.data))
         common = {"epochs": LIMITS["epochs"], "repeat": repeat, "num_ts": 300, "betas": [1e-4, 0.02], "seed": 0,
-                  "num_samples": 200, "mode": "eager"}
+                  "num_samples": 200, "mode": "graph"}
         cases = [
             {"key": "class", "kind": "class", "unet": "ClassConditionalUNet", "args": [1, 10, 64], "p_uncond": 0.1,
              "guidance_scale": 5.0, **common},

@@ -481,7 +481,9 @@ def one_hot(c: torch.Tensor, num_classes: int, like: torch.Tensor) -> torch.Tens
     """Class indices ``[N]`` → one-hot ``[N, num_classes]`` in ``like``'s dtype and device.
 
     A float ``[N, num_classes]`` tensor is taken as already one-hot (or a zeroed, unconditional row).
-    Raises ``ValueError`` for indices outside ``[0, num_classes)`` or a wrong width.
+    Raises ``ValueError`` for a wrong width, and for indices outside ``[0, num_classes)`` on the CPU. On a GPU
+    the range is left to PyTorch's own device-side check in ``F.one_hot``: reading the labels back to the host
+    would stall every training step and stop it from being captured in a CUDA graph.
     """
     if c.dim() == 2:
         if c.shape[1] != num_classes:
@@ -489,7 +491,7 @@ def one_hot(c: torch.Tensor, num_classes: int, like: torch.Tensor) -> torch.Tens
         return c.to(device=like.device, dtype=like.dtype)
     if c.dim() != 1 or c.is_floating_point():
         raise ValueError(f"classes must be int indices [N] or one-hot [N, {num_classes}], got {c.dtype} {list(c.shape)}")
-    if c.numel() and (int(c.min()) < 0 or int(c.max()) >= num_classes):
+    if c.numel() and c.device.type == "cpu" and (int(c.min()) < 0 or int(c.max()) >= num_classes):
         raise ValueError(f"class labels must be in [0, {num_classes - 1}], got min {int(c.min())}, max {int(c.max())}")
     return F.one_hot(c.long(), num_classes).to(device=like.device, dtype=like.dtype)
 

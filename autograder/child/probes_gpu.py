@@ -2,9 +2,9 @@
 with their own sampler. Records the losses and the samples; the grader's process scores them.
 
 Training goes through the given ``assignment.graph_training`` (data resident on the GPU, bf16 autocast, fused
-Adam) in its eager mode: inside the sandbox, CUDA-graph capture of the student's step failed on the H100 run
-(torch 2.11: the CUDA generator was left mid-capture, "Offset increment outside graph capture"), and a failed
-capture cannot be recovered in the same process. Eager steps cost ~35 s per model on an H100 instead of ~10 s.
+Adam, the whole step captured in a CUDA graph) — the reference's fast path, so a student's model trains as fast
+as the reference's. A step that cannot be captured (it reads a GPU value on the host, say) is found by a
+sync-checked warm-up step and trained eagerly instead (~4× slower); the record's meta says which mode ran and why.
 """
 
 from __future__ import annotations
