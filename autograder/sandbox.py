@@ -16,6 +16,7 @@ Records come back as safetensors (no pickle) and are read here, never trusted be
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import json
 import os
@@ -123,9 +124,11 @@ def run_batch(
     runs: dict[str, ChildRun] = {}
     if not device.startswith("cuda"):  # CUDA cannot be initialised before fork(): one sandbox per group there
         runs = _run_sandbox(tasks, device, dtype, seed, jobs)
-    for task in tasks:
-        if task.name not in runs:
-            runs.update(_run_sandbox([task], device, dtype, seed, 1))
+    left = [(i, task) for i, task in enumerate(tasks) if task.name not in runs]
+    # one sandbox per left-over group, ``jobs`` of them at once (each is its own process: threads only wait)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for result in pool.map(lambda item: _run_sandbox([item[1]], device, dtype, seed, 1, item[0]), left):
+            runs.update(result)
     return runs
 
 
@@ -145,10 +148,12 @@ def run_child(
     return run_batch([task], device, dtype, seed, 1)["group"]
 
 
-def _run_sandbox(tasks: list[GroupTask], device, dtype, seed, jobs) -> dict[str, ChildRun]:
+def _run_sandbox(tasks: list[GroupTask], device, dtype, seed, jobs, uid_offset: int = 0) -> dict[str, ChildRun]:
+    """Run ``tasks`` in one sandbox; its groups run as users ``BASE_UID + uid_offset + i`` (distinct users for
+    sandboxes that run side by side)."""
     work = Path(tempfile.mkdtemp(prefix="fundiff-grade-"))
     try:
-        _prepare(work, tasks, device, dtype, seed, jobs)
+        _prepare(work, tasks, device, dtype, seed, jobs, uid_offset)
         overall = 60.0 + sum(t.limits.timeout_s for t in tasks) / max(1, jobs) + max(t.limits.timeout_s for t in tasks)
         isolation, outer = _execute(work, overall, tasks[0].limits.threads)
         runs = {}
@@ -188,7 +193,7 @@ def isolation_mode() -> str:
     return "namespaces" if probe.returncode == 0 else "rlimits"
 
 
-def _prepare(work: Path, tasks: list[GroupTask], device, dtype, seed, jobs) -> None:
+def _prepare(work: Path, tasks: list[GroupTask], device, dtype, seed, jobs, uid_offset: int = 0) -> None:
     code = work / "code"
     code.mkdir()
     for source in CHILD_DIR.glob("*.py"):
@@ -222,6 +227,7 @@ def _prepare(work: Path, tasks: list[GroupTask], device, dtype, seed, jobs) -> N
         })
     (work / "batch.json").write_text(json.dumps({
         "device": device, "dtype": dtype, "seed": seed, "threads": tasks[0].limits.threads, "jobs": jobs,
+        "uid_offset": uid_offset,
         "groups": groups,
     }))
     for root, dirs, files in os.walk(work):

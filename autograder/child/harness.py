@@ -64,7 +64,7 @@ def main(argv: list[str]) -> None:
     while pending or running:
         while pending and len(running) < jobs:
             index, group = pending.pop(0)
-            uid = BASE_UID + index if os.geteuid() == 0 else -1
+            uid = BASE_UID + int(batch.get("uid_offset", 0)) + index if os.geteuid() == 0 else -1
             group_dir = work / "groups" / group["name"]
             if uid >= 0:
                 for sub in ("out", "cwd"):
