@@ -22,13 +22,14 @@ before the capture.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-__all__ = ["FastTrainingResult", "train_with_cuda_graph"]
+__all__ = ["FastTrainingResult", "train_with_cuda_graph", "freeze_biases_cancelled_by_batchnorm"]
 
 
 @dataclass
@@ -62,6 +63,7 @@ def train_with_cuda_graph(
     bf16: bool = True,
     channels_last: bool = True,
     max_steps: int | None = None,
+    freeze_cancelled_biases: bool = False,
 ) -> FastTrainingResult:
     """Train ``module`` (already on a CUDA device) by minimising ``loss_fn`` over ``data``.
 
@@ -72,6 +74,8 @@ def train_with_cuda_graph(
         mode: ``"graph"`` or ``"eager"``. (To fuse kernels too, ``.compile()`` the model first and capture
             the compiled kernels with ``"graph"``.)
         max_steps: stop after this many steps (time-bounded grading); None runs all epochs.
+        freeze_cancelled_biases: leave out of training the conv biases that a training-mode BatchNorm cancels
+            (:func:`freeze_biases_cancelled_by_batchnorm`): the same model, ~15 % fewer kernels per step.
     """
     device = next(module.parameters()).device
     if device.type != "cuda":
@@ -81,16 +85,49 @@ def train_with_cuda_graph(
     sizes = {len(v) for v in data.values()}
     if len(sizes) != 1:
         raise ValueError(f"all data tensors must have the same length, got {sorted(sizes)}")
+    frozen = freeze_biases_cancelled_by_batchnorm(module) if freeze_cancelled_biases else []
+    try:
+        return _train(module, loss_fn, data, sizes.pop(), device, batch_size=batch_size, epochs=epochs, lr=lr,
+                      seed=seed, mode=mode, bf16=bf16, channels_last=channels_last, max_steps=max_steps)
+    finally:
+        for bias in frozen:
+            bias.requires_grad_(True)
+
+
+def freeze_biases_cancelled_by_batchnorm(module: nn.Module) -> list[nn.Parameter]:
+    """Stop training the bias of every convolution that feeds a ``BatchNorm2d`` directly inside an
+    ``nn.Sequential``; returns those biases (to unfreeze them later with ``requires_grad_(True)``).
+
+    In training mode BatchNorm subtracts the batch mean per channel, which removes any per-channel constant —
+    the conv's bias included — so that bias's gradient is exactly zero and it never changes what the model
+    computes (in eval mode the running mean, which tracked it, removes it too). Training it costs a reduction
+    kernel per conv per step and feeds Adam rounding noise; freezing it leaves the model's function unchanged.
+    """
+    frozen = []
+    for seq in module.modules():
+        if isinstance(seq, nn.Sequential):
+            layers = list(seq)
+            for layer, norm in zip(layers, layers[1:]):
+                bias = getattr(layer, "bias", None)
+                if (isinstance(norm, nn.BatchNorm2d) and isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d))
+                        and isinstance(bias, nn.Parameter) and bias.requires_grad):
+                    bias.requires_grad_(False)
+                    frozen.append(bias)
+    return frozen
+
+
+def _train(module, loss_fn, data, n, device, *, batch_size, epochs, lr, seed, mode, bf16, channels_last,
+           max_steps) -> FastTrainingResult:
     torch.manual_seed(seed)
     torch.backends.cudnn.benchmark = True  # the fastest convolution kernels for these fixed shapes
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     module.to(memory_format=memory_format)
     data = {k: _to_device(v, device, memory_format) for k, v in data.items()}
-    n = sizes.pop()
     steps_per_epoch = n // batch_size
     total_steps = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
 
-    opt = torch.optim.Adam(module.parameters(), lr=torch.tensor(lr, device=device), capturable=True, fused=True)
+    trainable = [p for p in module.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(trainable, lr=torch.tensor(lr, device=device), capturable=True, fused=True)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.1 ** (1.0 / epochs))
     idx = torch.zeros(batch_size, dtype=torch.long, device=device)
 
@@ -187,7 +224,9 @@ def _warm_up(step: Callable[[], torch.Tensor], opt: torch.optim.Optimizer) -> No
             for i in range(3):
                 opt.zero_grad(set_to_none=False)
                 if i == 2:
-                    torch.cuda.set_sync_debug_mode("error")
+                    with warnings.catch_warnings():  # "a prototype feature": not the student's output
+                        warnings.simplefilter("ignore")
+                        torch.cuda.set_sync_debug_mode("error")
                 try:
                     step()
                 except RuntimeError as error:

@@ -62,7 +62,7 @@ def main() -> None:
             torch.manual_seed(seed)
             ddpm = DDPM(ClassConditionalUNet(1, 10, 64)).to(device)
             result = train_ddpm_fast(ddpm, x, y, epochs=args.epochs, seed=seed, mode=mode)
-            run = {"loop": f"fast ({result.mode}, bf16, channels-last, data on GPU)", "seed": seed,
+            run = {"loop": f"fast ({result.mode}, bf16, channels-last, data on GPU, BN-cancelled biases frozen)", "seed": seed,
                    "img_per_s": result.images_per_second, "capture_s": result.capture_seconds,
                    "wall_s": result.seconds, "wall_20_epochs_s": result.seconds * 20 / args.epochs,
                    "final_loss": result.final_loss(200), "fallback": result.fallback_reason}
@@ -124,7 +124,7 @@ def _time_sampling(ddpm: DDPM) -> float:
 
 
 def _print_run(run: dict) -> None:
-    parts = [f"{run['loop']:<48} seed {run['seed']}", f"{run['img_per_s']:>9,.0f} img/s",
+    parts = [f"{run["loop"]:<80} seed {run['seed']}", f"{run['img_per_s']:>9,.0f} img/s",
              f"20 epochs ≈ {run['wall_20_epochs_s']:6.1f} s"]
     for key, fmt in (("ratio_vs_notebook", "{:.1f}×"), ("capture_s", "capture {:.1f} s"),
                      ("final_loss", "loss {:.4f}"), ("class_accuracy", "class-acc {:.1%}"),

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
 
-from assignment.graph_training import train_with_cuda_graph
+from assignment.graph_training import freeze_biases_cancelled_by_batchnorm, train_with_cuda_graph
 from solutions.part_b import DDPM, ClassConditionalUNet
 
 
@@ -73,7 +73,7 @@ def main() -> None:
         torch.manual_seed(0)
         ddpm = DDPM(ClassConditionalUNet(1, 10, 64)).to(device)
         if freeze:
-            _freeze_biases_before_batchnorm(ddpm)
+            freeze_biases_cancelled_by_batchnorm(ddpm)
         if compile_mode:
             torch._dynamo.reset()
             ddpm.unet.compile(mode=compile_mode)
@@ -83,19 +83,6 @@ def main() -> None:
         print(f"{name:<40} {result.mode:<6} {result.images_per_second:>9,.0f} img/s "
               f"({128 / result.images_per_second * 1e3:.2f} ms/step), capture {result.capture_seconds:.1f} s, "
               f"total {time.perf_counter() - started:.1f} s", flush=True)
-
-
-def _freeze_biases_before_batchnorm(module: torch.nn.Module) -> int:
-    """A conv's bias right before a training-mode BatchNorm is cancelled by the batch mean: its gradient is 0."""
-    frozen = 0
-    for seq in module.modules():
-        if isinstance(seq, torch.nn.Sequential):
-            layers = list(seq)
-            for conv, norm in zip(layers, layers[1:]):
-                if isinstance(norm, torch.nn.BatchNorm2d) and getattr(conv, "bias", None) is not None:
-                    conv.bias.requires_grad_(False)
-                    frozen += 1
-    return frozen
 
 
 if __name__ == "__main__":

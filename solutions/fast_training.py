@@ -10,7 +10,9 @@ host from the loop:
    ``Adam(capturable=True)`` — is captured once in a ``torch.cuda.CUDAGraph`` and replayed (``mode="graph"``);
    ``mode="compile+graph"`` first compiles the UNet with ``torch.compile`` (fusing BatchNorm/GELU and friends)
    and captures the compiled kernels;
-3. bf16 autocast for the UNet (the loss and the optimiser state stay fp32) and channels-last memory format.
+3. bf16 autocast for the UNet (the loss and the optimiser state stay fp32) and channels-last memory format;
+4. the conv biases that a training-mode BatchNorm cancels (their gradient is exactly zero) are left out of the
+   step — the same model, ~15 % fewer kernels (``assignment.graph_training.freeze_biases_cancelled_by_batchnorm``).
 
 Semantics are the notebook loop's: Adam(lr) with ``ExponentialLR(0.1 ** (1 / epochs))`` per epoch, ``t ~ U{1..T}``,
 class dropout ``p_uncond``. Differences, stated: the last partial batch of each epoch is dropped (a graph has
@@ -66,7 +68,7 @@ def train_ddpm_fast(
     result = train_with_cuda_graph(
         ddpm, lambda batch: ddpm(batch["x"], batch.get("c")), data, batch_size=batch_size, epochs=epochs, lr=lr,
         seed=seed, mode="eager" if mode == "eager" else "graph", bf16=bf16, channels_last=channels_last,
-        max_steps=max_steps,
+        max_steps=max_steps, freeze_cancelled_biases=True,
     )
     if mode == "compile+graph" and result.mode == "graph":
         result.mode = "compile+graph"
