@@ -124,7 +124,7 @@ def _time_sampling(ddpm: DDPM) -> float:
 
 
 def _print_run(run: dict) -> None:
-    parts = [f"{run["loop"]:<80} seed {run['seed']}", f"{run['img_per_s']:>9,.0f} img/s",
+    parts = [f"{run['loop']:<80} seed {run['seed']}", f"{run['img_per_s']:>9,.0f} img/s",
              f"20 epochs ≈ {run['wall_20_epochs_s']:6.1f} s"]
     for key, fmt in (("ratio_vs_notebook", "{:.1f}×"), ("capture_s", "capture {:.1f} s"),
                      ("final_loss", "loss {:.4f}"), ("class_accuracy", "class-acc {:.1%}"),
