@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("list", help="list every test: part, group, weight, visibility and the names it checks")
 
+    protect = commands.add_parser(
+        "protect", help="make the reference's and the grader's folders unreadable to other users (grading images)",
+        description="chmod -R go-rwx the folders submissions must never read (solutions, autograder, tests, …), so "
+                    "that even without namespaces (rlimits isolation) a submission, which runs as another user, "
+                    "cannot read them. Run once, as the owner (root in the grading image).")
+    protect.add_argument("--root", default=None, help="the kit's folder (default: this installation's)")
     merge = commands.add_parser("merge-results", help="combine results files of several graded files into one",
                                 description="Add up results.json files (e.g. a student's Part A and Part B notebooks).")
     merge.add_argument("results", nargs="+", help="results.json files to combine, in report order")
@@ -74,6 +80,14 @@ def main(argv: list[str] | None = None) -> int:
         return _list()
     if args.command == "merge-results":
         return _merge(args)
+    if args.command == "protect":
+        from pathlib import Path
+
+        from autograder.sandbox import protect_hidden_paths
+
+        for path in protect_hidden_paths(Path(args.root) if args.root else None):
+            print(f"protected {path}")
+        return 0
     return 2
 
 

@@ -176,9 +176,44 @@ def _run_sandbox(tasks: list[GroupTask], device, dtype, seed, jobs, uid_offset: 
         shutil.rmtree(work, ignore_errors=True)
 
 
+def protect_hidden_paths(root: Path | None = None) -> list[Path]:
+    """``chmod -R go-rwx`` every folder of :data:`HIDDEN_FROM_CHILD` under ``root`` (default: the kit's root).
+
+    Namespaces mode hides them with empty mounts anyway; this is what keeps them unreadable in rlimits mode, where
+    the only barrier is that a submission runs as another user. Returns the paths changed.
+    """
+    root = REPO_ROOT if root is None else root
+    changed = []
+    for name in HIDDEN_FROM_CHILD:
+        top = root / name
+        if not top.exists():
+            continue
+        for path in [top, *top.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode & 0o700)
+        changed.append(top)
+    return changed
+
+
 @functools.lru_cache(maxsize=1)
 def isolation_mode() -> str:
-    """``"namespaces"`` (root + working ``unshare``) or ``"rlimits"`` (plain child process)."""
+    """``"namespaces"`` (root + working ``unshare``) or ``"rlimits"`` (plain child process).
+
+    The first call of a process in rlimits mode warns on stderr (the instructor's log, not the students'
+    feedback) what that mode does not protect.
+    """
+    mode = _detect_isolation()
+    if mode == "rlimits":
+        who = ("each test group runs as its own unprivileged user" if os.geteuid() == 0
+               else "submissions run as this same user")
+        print(f"autograder: warning: rlimits isolation (not root, unshare unavailable or FUNDIFF_SANDBOX=rlimits): "
+              f"{who}, with time/memory/process/file limits, but share this machine's network and file view; "
+              f"keep {', '.join(HIDDEN_FROM_CHILD)} unreadable to other users (the Docker image does).",
+              file=sys.stderr)
+    return mode
+
+
+def _detect_isolation() -> str:
     if os.environ.get("FUNDIFF_SANDBOX") == "rlimits" or os.geteuid() != 0 or not shutil.which("unshare"):
         return "rlimits"
     if not shutil.which("setpriv"):

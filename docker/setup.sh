@@ -9,3 +9,5 @@ python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'
 FUNDIFF_MNIST_ROOT=/opt/mnist .venv/bin/python -c "from assignment.mnist import load_mnist; load_mnist(download=True)"
 chmod -R a+rX /opt/mnist
 cp docker/run_autograder /autograder/run_autograder && chmod 0755 /autograder/run_autograder
+# Submissions run as other users: keep the reference and the grader unreadable to them, even without namespaces.
+.venv/bin/python -m autograder protect

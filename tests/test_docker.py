@@ -28,6 +28,14 @@ def test_images_install_with_the_readme_setup_command():
     assert setup in (DOCKER / "setup.sh").read_text()
 
 
+def test_images_make_the_reference_and_grader_unreadable_to_submissions():
+    # the last build step, after everything that reads those folders (see autograder protect --help)
+    for name in ("Dockerfile", "setup.sh"):
+        text = (DOCKER / name).read_text()
+        assert ".venv/bin/python -m autograder protect" in text, name
+        assert text.rstrip().endswith("autograder protect") or "ENTRYPOINT" in text.split("autograder protect")[1], name
+
+
 def test_dockerfile_pins_its_base_image():
     base = re.search(r"ARG BASE_IMAGE=(\S+)", (DOCKER / "Dockerfile").read_text()).group(1)
     assert re.fullmatch(r"[\w./-]+:\d+\.\d+\.\d+[\w.-]*", base), f"base image not pinned to a full version: {base}"

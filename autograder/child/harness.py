@@ -44,6 +44,8 @@ def main(argv: list[str]) -> None:
     import torch
 
     torch.set_num_threads(int(batch.get("threads", 1)))
+    if os.geteuid() == 0 and _python_private():
+        _preload_lazy_imports()
     import device_shim
     import rng_tap
 
@@ -267,6 +269,33 @@ class _CappedWriter(io.TextIOBase):
     def flush(self) -> None:
         try:
             self.inner.flush()
+        except Exception:
+            pass
+
+
+def _python_private() -> bool:
+    """True when the per-group users cannot read Python's standard library (it lives under a private folder such
+    as ``/root/.pyenv`` and no mount namespace re-exposes it: rlimits mode as root)."""
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    probe = stdlib / "cProfile.py"
+    try:
+        for path in [*reversed(probe.parents), probe]:
+            mode = path.stat().st_mode
+            if not mode & (0o001 if path.is_dir() else 0o004):
+                return True
+    except OSError:
+        return True
+    return False
+
+
+def _preload_lazy_imports() -> None:
+    """Import, before forking, what torch imports lazily while training (``torch._dynamo`` pulls in cProfile,
+    pstats …), so a child that cannot read the standard library still finds it in ``sys.modules``."""
+    for name in ("torch._dynamo", "torch.optim", "cProfile", "pstats", "timeit", "unittest.mock", "tempfile"):
+        try:
+            importlib.import_module(name)
         except Exception:
             pass
 
