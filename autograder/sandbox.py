@@ -151,7 +151,7 @@ def run_child(
 def _run_sandbox(tasks: list[GroupTask], device, dtype, seed, jobs, uid_offset: int = 0) -> dict[str, ChildRun]:
     """Run ``tasks`` in one sandbox; its groups run as users ``BASE_UID + uid_offset + i`` (distinct users for
     sandboxes that run side by side)."""
-    work = Path(tempfile.mkdtemp(prefix="fundiff-grade-"))
+    work = Path(tempfile.mkdtemp(prefix="fundiff-grade-", dir=_work_root()))
     try:
         _prepare(work, tasks, device, dtype, seed, jobs, uid_offset)
         overall = 60.0 + sum(t.limits.timeout_s for t in tasks) / max(1, jobs) + max(t.limits.timeout_s for t in tasks)
@@ -299,7 +299,7 @@ def _execute(work: Path, overall_s: float, threads: int) -> tuple[str, int | Non
             f"mount -t tmpfs -o size=4k,mode=0555 none {shlex.quote(str(REPO_ROOT / p))} 2>/dev/null;"
             for p in HIDDEN_FROM_CHILD if (REPO_ROOT / p).exists()
         )
-        script = f"{hide} {_python_home_prelude(work)} cd {shlex.quote(str(work))} && exec {' '.join(shlex.quote(a) for a in python)}"
+        script = f"{_private_tmp_prelude(work)} {hide} {_python_home_prelude(work)} cd {shlex.quote(str(work))} && exec {' '.join(shlex.quote(a) for a in python)}"
         command = ["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "/bin/sh", "-c", script]
     else:
         command = python
@@ -321,6 +321,48 @@ def _execute(work: Path, overall_s: float, threads: int) -> tuple[str, int | Non
                 pass
             _kill_marked(token)
     return mode, returncode
+
+
+PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+WORK_ROOT = Path("/var/lib/fundiff-grade")
+
+
+@functools.lru_cache(maxsize=1)
+def _work_root() -> str | None:
+    """Where sandboxes' working folders go: in namespaces mode a root-only folder outside ``/tmp`` (mode 0711:
+    a group's user reaches its own folder by its random name but cannot list the others), so that ``/tmp`` can
+    be private to each sandbox; else (or if it cannot be made) the system's temporary folder."""
+    if isolation_mode() != "namespaces":
+        return None
+    try:
+        WORK_ROOT.mkdir(mode=0o711, parents=True, exist_ok=True)
+        WORK_ROOT.chmod(0o711)
+        return str(WORK_ROOT)
+    except OSError:
+        return None
+
+
+def _private_tmp_prelude(work: Path) -> str:
+    """Shell commands giving the sandbox its own empty ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (tmpfs, 512 MiB):
+    a submission cannot read what others left there nor leave anything behind. What the sandbox needs that
+    lives under one of them (the kit or its Python, e.g. a checkout in ``/tmp``) is bind-mounted back; a folder
+    holding the working folder itself (no :data:`WORK_ROOT`) stays shared."""
+    q = shlex.quote
+    needed = sorted({Path(os.path.realpath(p)) for p in (REPO_ROOT, sys.prefix, sys.base_prefix)})
+    needed = [p for p in needed if not any(other in p.parents for other in needed)]
+    commands = []
+    for index, tmp in enumerate(map(Path, PRIVATE_TMP)):
+        if not tmp.is_dir() or tmp in Path(os.path.realpath(work)).parents:
+            continue
+        inside = [p for p in needed if tmp in p.parents]
+        if any(p == tmp for p in needed):
+            continue
+        keep = [work / "keep" / f"{index}-{i}" for i in range(len(inside))]
+        stash = "".join(f"mkdir -p {q(str(k))} && mount --bind {q(str(p))} {q(str(k))} && " for p, k in zip(inside, keep))
+        restore = "".join(f" && mkdir -p {q(str(p))} && mount --bind {q(str(k))} {q(str(p))} && umount {q(str(k))}"
+                          for p, k in zip(inside, keep))
+        commands.append(f"{{ {stash}mount -t tmpfs -o size=512m,mode=1777 none {q(str(tmp))}{restore}; }};")
+    return " ".join(commands)
 
 
 def _python_home_prelude(work: Path) -> str:

@@ -77,7 +77,7 @@ def test_honest_functions_keep_their_points(graded):
     rows, _ = graded
     keep = {"infinite_loop", "sigterm_ignored", "sys_exit_at_import", "exit_in_function", "fork_bomb", "huge_allocation",
             "fake_results", "read_reference", "monkeypatch_comparisons", "lying_tensor", "pickle_payload",
-            "stdout_flood", "network_socket", "background_process", "gpu_only", "magics_notebook"}
+            "stdout_flood", "network_socket", "background_process", "gpu_only", "magics_notebook", "tmp_snoop"}
     lost = [(row["name"], row["score"]) for row in rows if row["name"] in keep and row["score"] < row["honest"]]
     assert not lost
 
@@ -89,6 +89,21 @@ def test_the_batch_stays_within_the_time_limits(graded):
 
 def test_no_payload_or_daemon_touched_the_machine(graded):
     assert not any(os.path.exists(marker) for marker in MARKERS)
+
+
+def test_each_sandbox_has_its_own_empty_tmp_and_cannot_list_the_others(graded):
+    from autograder.sandbox import isolation_mode
+
+    if isolation_mode() != "namespaces":
+        pytest.skip("private /tmp needs namespaces (root and unshare); rlimits mode shares /tmp, as its warning says")
+    from autograder.grading import grade
+
+    # graded on its own: one submission is one sandbox (the batch above shares one among all its members)
+    report = grade(HOSTILE / "tmp_snoop.py", Options(part="b", timeout_scale=TIMEOUT_SCALE))
+    feedback = " ".join(test.output for test in report.tests)
+    assert "saw 0 entries" in feedback
+    assert report.score == 4.0
+    assert not os.path.exists("/tmp/fundiff-tmp-left-behind")
 
 
 def test_nothing_of_the_reference_leaks_into_feedback(graded):
