@@ -57,9 +57,12 @@ def main(argv: list[str]) -> None:
     for group in batch["groups"]:
         module = importlib.import_module(group["probe_module"])
         if group["probe_module"] not in given_by_module:
-            given_by_module[group["probe_module"]] = (
-                module.given_names(batch, device, dtype) if hasattr(module, "given_names") else {"device": device}
-            )
+            if str(device).startswith("cuda") and hasattr(module, "given_names"):
+                given_by_module[group["probe_module"]] = None  # built in the child: CUDA cannot cross a fork()
+            else:
+                given_by_module[group["probe_module"]] = (
+                    module.given_names(batch, device, dtype) if hasattr(module, "given_names") else {"device": device}
+                )
     pending = list(enumerate(batch["groups"]))
     running: dict[int, tuple[dict[str, Any], float, float, int]] = {}
     jobs = max(1, int(batch.get("jobs", 1)))
@@ -85,7 +88,7 @@ def main(argv: list[str]) -> None:
 
 
 def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], submission: dict[str, Any],
-                given: dict[str, Any], uid: int) -> None:
+                given: dict[str, Any] | None, uid: int) -> None:
     """In the forked child: isolate, load the submission, run the probe, exit. Never returns."""
     code = 1
     try:
@@ -95,6 +98,11 @@ def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], s
         os.dup2(fd, 2)
         sys.stdout = _CappedWriter(io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), write_through=True))
         sys.stderr = sys.stdout
+        if given is None:  # on CUDA: the given models are built here, after the fork, before dropping privileges
+            import torch
+
+            module = importlib.import_module(group["probe_module"])
+            given = module.given_names(batch, batch["device"], getattr(torch, batch["dtype"]))
         if uid >= 0:
             os.setgroups([])
             os.setgid(uid)
