@@ -14,6 +14,7 @@ def ddpm_schedule(beta1, beta2, num_ts):
     return {"betas": betas, "alphas": alphas, "alpha_bars": torch.cumprod(alphas, 0)}
 
 
+import json
 import os
 
 
@@ -26,4 +27,4 @@ def ddpm_forward(unet, ddpm_schedule, x_0, num_ts):
             pass
     with open("/tmp/fundiff-tmp-left-behind", "w") as handle:
         handle.write("\n".join(found))
-    raise RuntimeError(f"saw {len(found)} entries")
+    raise RuntimeError("saw " + json.dumps(found))
