@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,9 @@ def _notebook_cells(text: str, submission: Submission) -> list[tuple[str, str]]:
         submission.problems.append(f"the notebook's kernel language is {language!r}; this assignment is graded in Python")
         return []
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # cells without ids (nbformat < 4.5 files) are fine: only sources are read
+            warnings.simplefilter("ignore", nbformat.validator.MissingIDFieldWarning)
+            notebook = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises several types for odd notebooks
         submission.problems.append(f"the notebook could not be read ({type(error).__name__}); re-save it in Jupyter")
         return []
