@@ -224,9 +224,7 @@ def _warm_up(step: Callable[[], torch.Tensor], opt: torch.optim.Optimizer) -> No
             for i in range(3):
                 opt.zero_grad(set_to_none=False)
                 if i == 2:
-                    with warnings.catch_warnings():  # "a prototype feature": not the student's output
-                        warnings.simplefilter("ignore")
-                        torch.cuda.set_sync_debug_mode("error")
+                    _set_sync_debug_mode("error")
                 try:
                     step()
                 except RuntimeError as error:
@@ -237,9 +235,15 @@ def _warm_up(step: Callable[[], torch.Tensor], opt: torch.optim.Optimizer) -> No
                         ) from error
                     raise
                 finally:
-                    torch.cuda.set_sync_debug_mode("default")
+                    _set_sync_debug_mode("default")
     finally:
         torch.cuda.current_stream().wait_stream(side)
+
+
+def _set_sync_debug_mode(mode: str) -> None:
+    with warnings.catch_warnings():  # "a prototype feature", warned on every call: not the student's output
+        warnings.simplefilter("ignore")
+        torch.cuda.set_sync_debug_mode(mode)
 
 
 def _reset_optimizer(opt: torch.optim.Optimizer, lr: float | None) -> None:
