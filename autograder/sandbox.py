@@ -327,7 +327,6 @@ PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 WORK_ROOT = Path("/var/lib/fundiff-grade")
 
 
-@functools.lru_cache(maxsize=1)
 def _work_root() -> str | None:
     """Where sandboxes' working folders go: in namespaces mode a root-only folder outside ``/tmp`` (mode 0711:
     a group's user reaches its own folder by its random name but cannot list the others), so that ``/tmp`` can
