@@ -46,13 +46,14 @@ def make_add_variance(stage_1) -> Callable[[torch.Tensor, int, torch.Tensor], to
     return add_variance
 
 
-def setup_part_a(model: str = "mini", device: str | torch.device | None = None) -> dict:
+def setup_part_a(model: str = "mini", device: str | torch.device | None = None, tiny_size: int = 16) -> dict:
     """Load a model and build Part A's given names.
 
     Args:
         model: ``"mini"`` (default; offline, runs on a CPU), ``"deepfloyd"`` (IF-I-XL-v1.0, fp16 on a GPU; raises
             with instructions when the weights are missing) or ``"tiny"`` (random, for tests).
         device: where the model runs; default CUDA when available, else CPU.
+        tiny_size: the tiny model's ``sample_size`` (the grader uses 32, for the course's 33-tap blur).
 
     Returns:
         ``{"stage_1": pipeline, "device": torch.device, "strided_timesteps": list[int],
@@ -69,7 +70,7 @@ def setup_part_a(model: str = "mini", device: str | torch.device | None = None) 
         stage_1 = if_models.load_stage_1(device=device)
         embeds = prompts.deepfloyd_prompt_embeds(device, stage_1.unet.dtype)
     elif model == "tiny":
-        stage_1 = if_models.make_tiny_if_pipeline(seed=0).to(device)
+        stage_1 = if_models.make_tiny_if_pipeline(seed=0, sample_size=tiny_size).to(device)
         width = stage_1.unet.config.encoder_hid_dim
         embeds = {k: v.to(device) for k, v in prompts.make_mini_prompt_embeds(tokens=4, width=width).items()}
     else:

@@ -129,12 +129,18 @@ def _finish(item, runs: dict[str, Any], device: str, device_note: str, options: 
         more = f" (and {len(submission.skipped) - 6} more)" if len(submission.skipped) > 6 else ""
         report.notes.append(f"Not run by the grader: {shown}{more}.")
     load_errors: dict[str, str] = {}
+    not_run: dict[str, str] = {}
     for group in groups:
         run = early.get(group.name) or runs.get(f"s{index}-{group.name}")
         report.tests += _score_group(group, run, submission, options)
         if isinstance(run, sandbox.ChildRun) and "_load" in run.records:
             load_errors.update(run.records["_load"].meta.get("errors", {}))
+            not_run.update(run.records["_load"].meta.get("not_run", {}))
     report.wall_s = sum(r.wall_s for r in runs_of(runs, index) if isinstance(r, sandbox.ChildRun))
+    if not_run:
+        shown = "; ".join(f"{origin} ({error.splitlines()[0][:120]})" for origin, error in list(not_run.items())[:6])
+        more = f" (and {len(not_run) - 6} more)" if len(not_run) > 6 else ""
+        report.notes.append(f"Top-level lines not run while grading (harmless unless your functions need them): {shown}{more}.")
     for origin, error in list(load_errors.items())[:8]:
         report.notes.append(f"Error while defining your code at {origin}: {error}")
     if options.public_only:

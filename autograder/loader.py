@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.child.call_binding import FUNCTION_ALIASES
+
 GIVEN_NAMES = ("stage_1", "stage_2", "device", "strided_timesteps", "add_variance", "prompt_embeds_dict")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_CELL_CHARS = 200_000
@@ -62,8 +64,10 @@ class Submission:
 
     @property
     def defined_names(self) -> set[str]:
-        """Names the kept statements define (functions, classes, assigned names)."""
-        return {name for s in self.statements for name in s.names}
+        """Names the kept statements define (functions, classes, assigned names), with the assignment's name of a
+        function defined under one of the course's other names (:data:`FUNCTION_ALIASES`)."""
+        names = {name for s in self.statements for name in s.names}
+        return names | {canonical for canonical, aliases in FUNCTION_ALIASES.items() if names & set(aliases)}
 
     def payload(self) -> list[dict[str, Any]]:
         """The statements in the form the sandboxed child reads."""
@@ -132,12 +136,12 @@ def _notebook_cells(text: str, submission: Submission) -> list[tuple[str, str]]:
         submission.problems.append(f"the notebook could not be read ({type(error).__name__}); re-save it in Jupyter")
         return []
     cells = []
-    for index, cell in enumerate(notebook.cells, start=1):
+    for cell in notebook.cells:  # numbered among code cells only: markdown cells have no number in Jupyter/Colab
         if cell.get("cell_type") == "code":
             source = cell.get("source", "")
             if isinstance(source, list):
                 source = "".join(source)
-            cells.append((f"cell {index}", str(source)))
+            cells.append((f"code cell {len(cells) + 1}", str(source)))
     return cells
 
 
@@ -151,9 +155,12 @@ def _extract(label: str, source: str, submission: Submission) -> None:
         submission.skipped.append(f"{label}: cell magic {first.split()[0]} skipped")
         return
     cleaned = []
-    for line in lines:  # line magics and shell escapes become blank lines (line numbers kept)
+    continued = False
+    for line in lines:  # line magics and shell escapes (with their `\` continuation lines) become blank lines
         stripped = line.lstrip()
-        cleaned.append("" if stripped.startswith(("!", "%")) else line)
+        magic = continued or stripped.startswith(("!", "%"))
+        cleaned.append("" if magic else line)
+        continued = magic and line.rstrip().endswith("\\")
     text = "\n".join(cleaned)
     try:
         tree = ast.parse(text)

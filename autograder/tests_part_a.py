@@ -3,8 +3,12 @@
 The child runs the student's functions with recording wrappers; here the grader rebuilds the same tiny
 pipeline and re-derives each step: the UNet predictions for the images the loop actually held, the update
 for ``timesteps[i] → timesteps[i+1]``, the variance handed to ``add_variance``, and (for SDEdit/inpainting)
-that the forward-process noise is noise the code drew. Loops may return the older numpy ``[H, W, 3]`` in
-``[0, 1]`` (clipped); the expected image is converted the same way before comparing.
+that the forward-process noise is noise the code drew. Loops may return what the course's starter returns
+(``image.cpu().detach().numpy()``: numpy ``[B, 3, H, W]`` in ``[-1, 1]``) or the older numpy ``[H, W, 3]`` in
+``[0, 1]`` (clipped); told apart by shape, the expected image is converted the same way before comparing.
+``x̂_0`` may be clamped to ``[-1, 1]`` before the update, and the variance may be added to the mean as
+``mean + add_variance(v, t, zeros_like(mean))``. Images are 32×32 so that the course's own constants (a 33-tap
+blur with σ = 2 in the hybrids) run; every function that takes prompt embeddings gets one image, as in the course.
 
 Tolerances: float32 on the CPU on both sides; images are compared with ``atol = 1e-4 · (1 + max|expected|)``
 (the CFG scale 7 and ``1/sqrt(ᾱ_990)`` magnify float32 rounding of ~1e-7 to ~1e-5); recovered noise with 2e-3.
@@ -20,6 +24,7 @@ import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 
 from autograder import strategies
+from autograder.child import part_a_constants
 from autograder.compare import check_tensor, matches_a_draw, max_diff, tensor_problem
 from autograder.registry import Group, TestSpec, record_or_reason
 from autograder.sandbox import ChildRun, Record
@@ -27,8 +32,9 @@ from autograder.traces import NOISE_ATOL, split_trace
 
 TIMESTEPS = list(range(990, -1, -165))  # [990, 825, 660, 495, 330, 165, 0]: six strided steps
 SCALE = 7.0
-HYBRID_KERNEL, HYBRID_SIGMA = 9, 1.5  # the tiny model's images are 16×16: a 33-tap kernel would not fit
-SIZE = 16
+HYBRID_KERNEL, HYBRID_SIGMA = 33, 2.0  # the course's constants (make_hybrids may hard-code them)
+SIZE = part_a_constants.SIZE
+IMAGES_NOTE = f"the grader runs your function on {SIZE}×{SIZE} images from a small random IF-compatible model"
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,7 +49,7 @@ class Oracle:
     def __init__(self) -> None:
         from assignment import setup_part_a
 
-        given = setup_part_a("tiny", "cpu")
+        given = setup_part_a("tiny", "cpu", tiny_size=SIZE)
         self.unet = given["stage_1"].unet
         self.alphas_cumprod = given["stage_1"].scheduler.alphas_cumprod.to(torch.float32)
         embeds = given["prompt_embeds_dict"]
@@ -63,13 +69,17 @@ class Oracle:
         eps_u, _ = self.predict(x, t, self.uncond)
         return eps_u + scale * (eps_c - eps_u), var_c, eps_c, eps_u
 
-    def update(self, x: torch.Tensor, eps: torch.Tensor, t: int, t_prev: int, alpha_bars: torch.Tensor | None = None) -> torch.Tensor:
-        """The strided DDPM step ``x_t → x_{t'}`` before ``add_variance``."""
+    def update(self, x: torch.Tensor, eps: torch.Tensor, t: int, t_prev: int, alpha_bars: torch.Tensor | None = None,
+               clamp: bool = False) -> torch.Tensor:
+        """The strided DDPM step ``x_t → x_{t'}`` before ``add_variance`` (``clamp``: ``x̂_0`` clamped to ``[-1, 1]``
+        first, as diffusers' scheduler does and SPEC §4 allows)."""
         ab = self.alphas_cumprod if alpha_bars is None else alpha_bars
         a_t, a_p = ab[t].double(), ab[t_prev].double()
         alpha = a_t / a_p
         x, eps = x.double(), eps.double()
         x0 = (x - (1 - a_t).sqrt() * eps) / a_t.sqrt()
+        if clamp:
+            x0 = x0.clamp(-1, 1)
         return (a_p.sqrt() * (1 - alpha) / (1 - a_t) * x0 + alpha.sqrt() * (1 - a_p) / (1 - a_t) * x).float()
 
 
@@ -88,10 +98,35 @@ def _tol(expected: torch.Tensor) -> float:
 
 
 def _as_student_image(expected: torch.Tensor, record: Record) -> torch.Tensor:
-    """``expected`` converted to the older numpy convention when the student's loop returned numpy."""
-    if record.meta.get("numpy"):
+    """``expected`` ``[B, 3, H, W]`` in the form the student's function returned it, told apart by shape: as it is
+    (a tensor, or the course starter's ``image.cpu().detach().numpy()``), or the older numpy ``[H, W, 3]`` in
+    ``[0, 1]`` (clipped) for one image."""
+    out = record.tensors.get("out")
+    if record.meta.get("numpy") and out is not None and out.dim() == 3 and expected.shape[0] == 1 \
+            and tuple(out.shape) == (expected.shape[2], expected.shape[3], expected.shape[1]):
         return (expected[0].permute(1, 2, 0) / 2 + 0.5).clamp(0, 1)
     return expected
+
+
+def _returned_form(record: Record) -> str:
+    """How the grader read the returned image, for feedback."""
+    if not record.meta.get("numpy"):
+        return ""
+    out = record.tensors.get("out")
+    if out is not None and out.dim() == 3:
+        return " (your function returned a numpy [H, W, 3] image; the grader compared it with the expected image converted to [H, W, 3] in [0, 1])"
+    return " (your function returned a numpy array; the grader compared it as [B, 3, H, W] in [-1, 1], the course's image.cpu().detach().numpy())"
+
+
+def _shape_problem(out: torch.Tensor | None, expected: torch.Tensor, what: str, record: Record) -> str | None:
+    """``tensor_problem`` with the forms a returned image may take, said in the message."""
+    problem = tensor_problem(out, tuple(expected.shape), what)
+    if problem and out is not None and "expected shape" in problem:
+        b, c, h, w = ([1] * 4 + list(expected.shape))[-4:]
+        return (f"{what}: got shape {list(out.shape)}; expected [{b}, {c}, {h}, {w}] (a tensor, or the course's "
+                f"image.cpu().detach().numpy())" + (f" or a numpy [{h}, {w}, {c}] image in [0, 1]" if b == 1 else "")
+                + f" — {IMAGES_NOTE}")
+    return problem
 
 
 # ------------------------------------------------------------------------------------------- basics
@@ -120,10 +155,11 @@ class BasicsGroup(Group):
             x_t = o.alphas_cumprod[t].sqrt() * inputs[f"im{j}"] + (1 - o.alphas_cumprod[t]).sqrt() * torch.randn(
                 inputs[f"im{j}"].shape, generator=torch.Generator().manual_seed(70 + j))
             inputs[f"noisy{j}"] = x_t
-            eps, _ = o.predict(x_t, t, o.p1)
+            inputs[f"noisy1_{j}"] = x_t[:1].clone()  # one image, as in the course: embeddings [1, …] fit it
+            eps, _ = o.predict(x_t[:1], t, o.p1)
             ab = o.alphas_cumprod[t]
-            self.expected[f"onestep{j}"] = (x_t - (1 - ab).sqrt() * eps) / ab.sqrt()
-            cases.append({"key": f"onestep{j}", "fn": "one_step_denoise", "args": [f"@noisy{j}", t, "@p1"]})
+            self.expected[f"onestep{j}"] = (x_t[:1] - (1 - ab).sqrt() * eps) / ab.sqrt()
+            cases.append({"key": f"onestep{j}", "fn": "one_step_denoise", "args": [f"@noisy1_{j}", t, "@p1"]})
         for j, (k, s) in enumerate(strategies.examples(strategies.blur_settings(), 2)):
             x = inputs[f"noisy{j}"]
             self.expected[f"blur{j}"] = [TF.gaussian_blur(x, [k, k], [s, s]), _zero_padded_blur(x, k, s)]
@@ -201,9 +237,19 @@ def _check_blur(record: Record, candidates: list[torch.Tensor]) -> tuple[bool, s
 
 
 def _check_plain(record: Record, expected: torch.Tensor, what: str, hint: str) -> tuple[bool, str]:
-    expected = _as_student_image(expected, record)
-    ok, message = check_tensor(record.tensors.get("out"), expected, what, _tol(expected))
-    return ok, message if ok else f"{message}. Hint: {hint}"
+    """The returned image equals ``expected`` (or ``expected`` clamped to ``[-1, 1]``, which SPEC §4 allows)."""
+    out = record.tensors.get("out")
+    problem = _shape_problem(out, _as_student_image(expected, record), what, record)
+    if problem:
+        return False, problem
+    best = None
+    for candidate in (expected, expected.clamp(-1, 1)):
+        converted = _as_student_image(candidate, record)
+        ok, message = check_tensor(out, converted, what, _tol(converted))
+        if ok:
+            return True, message
+        best = best or message
+    return False, f"{best}{_returned_form(record)}. Hint: {hint}"
 
 
 # -------------------------------------------------------------------------------------------- loops
@@ -342,13 +388,24 @@ def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i
             return False, f"step {k}: add_variance received t = {float(call['t']):g}, expected t = {t} (the current timestep, before the step)"
         eps, var, alternatives = _predictions(o, kind, x, t, p1, p2)
         pre = o.update(x, eps, t, t_prev)
-        if max_diff(call["image"], pre) > _tol(pre):
-            return False, f"step t = {t} → {t_prev}: " + _hint(o, call["image"], x, t, t_prev, alternatives, kind)
+        pre_clamped = o.update(x, eps, t, t_prev, clamp=True)
+        got = call["image"]
+        after = call["out"]
+        if float(got.abs().max()) == 0.0 and float(pre.abs().max()) > 0.0:
+            # the course's other form: mean + add_variance(variance, t, zeros_like(mean)); the mean is what the
+            # loop holds next minus the noise add_variance returned
+            nxt = _next_state(record, unet_calls, t_prev, k + 1 == len(av), after, [pre, pre_clamped])
+            if nxt is None:
+                return False, (f"step t = {t} → {t_prev}: add_variance was called on zeros, and the next image is not "
+                               "the DDPM update plus the noise it returned")
+            got, after = nxt - after, nxt
+        if min(max_diff(got, pre), max_diff(got, pre_clamped)) > _tol(pre):
+            return False, f"step t = {t} → {t_prev}: " + _hint(o, got, x, t, t_prev, alternatives, kind)
         if max_diff(call["var"], var) > _tol(var):
             if "guided variance" in alternatives and max_diff(call["var"], alternatives["guided variance"][1]) <= _tol(var):
                 return False, f"step t = {t}: guidance was applied to the variance; pass the conditional prediction's variance (channels 3:) to add_variance"
             return False, f"step t = {t}: the variance passed to add_variance is not {'the mean of the two conditional predictions' if kind in ('flip', 'hybrid') else 'the conditional prediction’s channels 3:'}"
-        x = call["out"]
+        x = after
         if inpaint is not None:
             original, mask = inpaint
             nxt = unet_calls[_first_call_at(unet_calls, TIMESTEPS[i + 1], k + 1)]["x"][:1] if k + 1 < len(av) else record.tensors.get("out")
@@ -360,12 +417,35 @@ def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i
             x = nxt
     out = record.tensors.get("out")
     expected = _as_student_image(x, record)
-    problem = tensor_problem(out, tuple(expected.shape), "the returned image")
+    problem = _shape_problem(out, expected, "the returned image", record)
     if problem:
         return False, problem
     if max_diff(out, expected) > _tol(expected):
-        return False, "the returned image is not the result of the last step (return the image after the final add_variance)"
+        return False, ("the returned image is not the result of the last step (return the image after the final "
+                       "add_variance)" + _returned_form(record))
     return True, ""
+
+
+def _next_state(record: Record, unet_calls: list[dict[str, torch.Tensor]], t_prev: int, last: bool,
+                noise: torch.Tensor, means: list[torch.Tensor]) -> torch.Tensor | None:
+    """The image the loop holds after a step whose variance was added to zeros: the UNet input at ``t'`` (or the
+    returned image after the last step) that equals one of ``means`` plus ``noise``."""
+    out = record.tensors.get("out")
+    if last:
+        if out is None:
+            return None
+        candidates = [out.permute(2, 0, 1)[None] * 2 - 1] if out.dim() == 3 else [out]
+    else:
+        candidates = [c["x"][: noise.shape[0]] for c in unet_calls if int(round(float(c["t"]))) == t_prev]
+    for candidate in candidates:
+        if candidate.shape != noise.shape:
+            continue
+        for mean in means:
+            if max_diff(candidate - noise, mean) <= _tol(mean):
+                return candidate
+            if last and out.dim() == 3 and max_diff(candidate, ((mean + noise) / 2 + 0.5).clamp(0, 1) * 2 - 1) <= _tol(mean):
+                return mean + noise  # the [H, W, 3] return was clipped: the state before clipping
+    return None
 
 
 def _av_calls(record: Record) -> tuple[list[dict[str, torch.Tensor]], list[torch.Tensor], list[dict[str, torch.Tensor]]]:

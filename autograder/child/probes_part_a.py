@@ -11,6 +11,8 @@ from typing import Any
 
 import torch
 
+import call_binding
+import part_a_constants
 import records
 import rng_tap
 
@@ -22,7 +24,7 @@ def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[s
     """The course's setup-cell names, bound to the tiny random IF pipeline, with recording wrappers."""
     from assignment import setup_part_a
 
-    given = setup_part_a("tiny", device)
+    given = setup_part_a("tiny", device, tiny_size=part_a_constants.SIZE)
     stage_1 = given["stage_1"]
     add_variance = given["add_variance"]
 
@@ -56,19 +58,52 @@ def run_calls(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.
         rec.run(case["key"], lambda case=case: _call(ns, case, inputs, device))
 
 
+#: The assignment's parameter names of each function (positional, then optional keywords).
+SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "forward": (("im", "t"), ()),
+    "gaussian_denoise": (("im_noisy", "kernel_size", "sigma"), ()),
+    "one_step_denoise": (("im_noisy", "t", "prompt_embeds"), ()),
+    "iterative_denoise": (("im_noisy", "i_start", "prompt_embeds", "timesteps"), ("display",)),
+    "iterative_denoise_cfg": (("im_noisy", "i_start", "prompt_embeds", "uncond_prompt_embeds", "timesteps"), ("scale", "display")),
+    "sdedit": (("im", "i_start", "prompt_embeds", "uncond_prompt_embeds", "timesteps"), ("scale", "display")),
+    "inpaint": (("original_image", "mask", "prompt_embeds", "uncond_prompt_embeds", "timesteps"), ("scale", "display")),
+    "make_flip_illusion": (("image", "i_start", "prompt_embeds_1", "prompt_embeds_2", "uncond_prompt_embeds", "timesteps"),
+                           ("scale", "display")),
+    "make_hybrids": (("image", "i_start", "prompt_embeds_1", "prompt_embeds_2", "uncond_prompt_embeds", "timesteps"),
+                     ("scale", "kernel_size", "sigma", "display")),
+}
+
+
+def find_function(ns: dict[str, Any], name: str) -> Any:
+    """The student's ``name``, or the same function under one of the course's other names."""
+    for candidate in (name, *call_binding.FUNCTION_ALIASES.get(name, ())):
+        if callable(ns.get(candidate)):
+            return ns[candidate]
+    raise NameError(f"{name} is not defined in the submission")
+
+
+def signature_text(name: str) -> str:
+    """``name(a, b, c=…)`` as the assignment writes it."""
+    positional, optional = SIGNATURES.get(name, ((), ()))
+    return f"{name}({', '.join(positional + tuple(f'{o}=…' for o in optional))})"
+
+
 def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor], device: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     global _log
-    if case["fn"] not in ns:
-        raise NameError(f"{case['fn']} is not defined in the submission")
-    fn = ns[case["fn"]]
+    fn = find_function(ns, case["fn"])
 
     def resolve(value: Any) -> Any:
         if isinstance(value, str) and value.startswith("@"):
             return inputs[value[1:]].clone().to(device)
         return value
 
-    args = [resolve(a) for a in case.get("args", [])]
-    kwargs = {k: resolve(v) for k, v in case.get("kwargs", {}).items()}
+    names, optional_names = SIGNATURES[case["fn"]]
+    values = [resolve(a) for a in case.get("args", [])]
+    optional = {k: resolve(v) for k, v in case.get("kwargs", {}).items()}
+    if "display" in optional_names:
+        optional["display"] = False
+    args, kwargs, bound_notes = call_binding.bind_call(fn, signature_text(case["fn"]), list(zip(names, values)), optional,
+                                                       call_binding.given_objects(_given))
     saved = {name: ns.get(name) for name in ("forward", "iterative_denoise_cfg")}
     stub_calls: list[dict[str, Any]] = []
     if case.get("grader_forward"):
@@ -76,7 +111,8 @@ def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tens
     if case.get("stub_cfg"):
         def cfg_stub(*a: Any, **k: Any) -> torch.Tensor:
             stub_calls.append({"args": a, "kwargs": k})
-            return torch.full_like(a[0] if a else k["im_noisy"], 0.125)
+            first = a[0] if a else next((v for v in k.values() if isinstance(v, torch.Tensor)), None)
+            return torch.full_like(first, 0.125)
         ns["iterative_denoise_cfg"] = cfg_stub
     torch.manual_seed(int(case.get("seed", 0)))
     _log = {"av": [], "unet": []}
@@ -86,8 +122,12 @@ def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tens
     finally:
         log, _log = _log, None
         ns.update(saved)
+    meta: dict[str, Any] = {"av_calls": len(log["av"]), "unet_calls": len(log["unet"]), "bound": bound_notes}
+    if isinstance(out, (tuple, list)) and out and _is_array(out[0]):
+        meta["returned_tuple"] = len(out)  # (image, intermediates): the image is graded
+        out = out[0]
+    meta["numpy"] = type(out).__module__ == "numpy"
     tensors: dict[str, Any] = {"out": out, **rng_tap.stack_draws(draws)}
-    meta: dict[str, Any] = {"numpy": type(out).__module__ == "numpy", "av_calls": len(log["av"]), "unet_calls": len(log["unet"])}
     for i, call in enumerate(log["av"]):
         for name, value in call.items():
             tensors[f"av_{i:03d}_{name}"] = value
@@ -101,6 +141,9 @@ def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tens
             names = ["im_noisy", "i_start", "prompt_embeds", "uncond_prompt_embeds", "timesteps", "scale"]
             bound = dict(zip(names, call["args"]))
             bound.update(call["kwargs"])
+            for alias in call_binding.ALIASES["scale"]:
+                if alias in bound:
+                    bound.setdefault("scale", bound[alias])
             tensors["cfg_im_noisy"] = bound.get("im_noisy")
             tensors["cfg_prompt_embeds"] = bound.get("prompt_embeds")
             tensors["cfg_uncond_prompt_embeds"] = bound.get("uncond_prompt_embeds")
@@ -110,8 +153,13 @@ def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tens
     return tensors, meta
 
 
-def _grader_forward(im: torch.Tensor, t: Any) -> torch.Tensor:
-    """The forward process, as SPEC §2 states it (used so sdedit/inpaint are graded apart from forward)."""
+def _is_array(value: Any) -> bool:
+    return isinstance(value, torch.Tensor) or type(value).__module__ == "numpy"
+
+
+def _grader_forward(im: torch.Tensor, t: Any, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """The forward process, as SPEC §2 states it (used so sdedit/inpaint are graded apart from forward); extra
+    arguments (a student's ``alphas_cumprod`` …) are ignored."""
     alpha_bar = _given["stage_1"].scheduler.alphas_cumprod[int(_scalar(t))].to(im.device, im.dtype)
     return alpha_bar.sqrt() * im + (1 - alpha_bar).sqrt() * torch.randn_like(im)
 

@@ -87,12 +87,24 @@ def plain_tensor(value: Any) -> tuple[torch.Tensor | None, str | None]:
         return None, f"could not read the output ({type(error).__name__}: {error})"
 
 
-def describe_error(error: BaseException) -> str:
-    """``Type: message`` plus the innermost submission line, trimmed for feedback."""
+def describe_error(error: BaseException, with_location: bool = True) -> str:
+    """``Type: message`` plus where in the submission it happened, trimmed for feedback.
+
+    The location is the innermost frame of the student's own code: the cell (``code cell 12``, counted as Jupyter
+    and Colab number code cells), the line within it, the function, and that line's text. A call whose parameter
+    list does not fit the assignment's (``SignatureMismatch``) is one plain sentence.
+    """
     kind = type(error).__name__
+    if kind == "SignatureMismatch":
+        return str(error)[:600]
     text = f"{kind}: {error}"[:600]
+    if not with_location:
+        return text
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(SUBMISSION_FILENAME)]
     if frames:
         last = frames[-1]
-        text += f"\n  at {last.filename[len(SUBMISSION_FILENAME):].strip(':') or 'your code'}, in {last.name}: {(last.line or '').strip()[:160]}"
+        where = last.filename[len(SUBMISSION_FILENAME):].strip(":") or "your code"
+        function = "" if last.name == "<module>" else f", in {last.name}"
+        line = (last.line or "").strip()[:160]
+        text += f"\n  at {where}, line {last.lineno}{function}" + (f": {line}" if line else "")
     return text

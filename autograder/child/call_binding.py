@@ -1,0 +1,120 @@
+"""Call a student's function with the assignment's arguments, whatever its exact parameter list.
+
+Real submissions keep the course's parameter order but differ around it: extra parameters named after given
+objects (``alphas_cumprod``, ``stage_1``, ``scheduler``, ``unet``, ``device`` …) anywhere in the list, a
+``display=True`` flag, the course's signature of ``make_hybrids`` without ``kernel_size``/``sigma``, ``scale``
+renamed ``guidance_scale``. :func:`bind_call` maps the grader's values onto the student's parameters:
+
+1. a parameter named after a given object gets that object (by keyword);
+2. a parameter with the name of one of the grader's values gets that value (``display`` gets ``False``);
+3. the remaining parameters without a default take the grader's positional values in order.
+
+Optional values (``scale``, ``kernel_size``, ``sigma``, ``display``) are passed only to a parameter of that
+name (or a known alias), so a function that hard-codes them runs with its own constants. When the parameter
+list cannot take the call, :class:`SignatureMismatch` says in one line which signature was expected.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+#: Other names the course uses for a function (its deliverable is called "visual anagrams"). The loader counts a
+#: function defined under one of them as the assignment's; the probe calls it.
+FUNCTION_ALIASES = {"make_flip_illusion": ("visual_anagrams", "make_visual_anagram", "visual_anagram")}
+#: Parameter names that mean the grader's ``scale`` (the course writes ``scale``; some write these).
+ALIASES = {"scale": ("guidance_scale", "cfg_scale", "gamma", "cfg")}
+
+
+class SignatureMismatch(TypeError):
+    """The student's parameter list cannot take the assignment's arguments."""
+
+
+def given_objects(given: dict[str, Any]) -> dict[str, Any]:
+    """The given names plus the objects students commonly pass explicitly, derived from ``stage_1``."""
+    objects = dict(given)
+    stage_1 = given.get("stage_1")
+    if stage_1 is not None:
+        scheduler = getattr(stage_1, "scheduler", None)
+        objects.setdefault("scheduler", scheduler)
+        objects.setdefault("unet", getattr(stage_1, "unet", None))
+        objects.setdefault("model", getattr(stage_1, "unet", None))
+        if scheduler is not None:
+            objects.setdefault("alphas_cumprod", scheduler.alphas_cumprod)
+            objects.setdefault("alpha_cumprod", scheduler.alphas_cumprod)
+            objects.setdefault("alphas_cumprods", scheduler.alphas_cumprod)
+            objects.setdefault("alpha_bars", scheduler.alphas_cumprod)
+    return objects
+
+
+def bind_call(fn: Any, display_name: str, positional: list[tuple[str, Any]], optional: dict[str, Any],
+              objects: dict[str, Any]) -> tuple[list[Any], dict[str, Any], list[str]]:
+    """``(args, kwargs, notes)`` to call ``fn`` with.
+
+    Args:
+        fn: the student's function.
+        display_name: how the assignment writes its signature, for the mismatch message.
+        positional: the assignment's required arguments ``[(name, value), …]`` in order.
+        optional: the assignment's optional keyword values (``{"scale": 7.0, "display": False}``).
+        objects: given objects a parameter may be named after (:func:`given_objects`).
+    Raises:
+        SignatureMismatch: a parameter without a default that nothing can fill, or too few parameters.
+    """
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # a builtin or an odd callable: pass positionally
+        return [value for _, value in positional], {}, []
+    wanted = {name: value for name, value in positional}
+    kinds = inspect.Parameter
+    has_var_kw = any(p.kind is kinds.VAR_KEYWORD for p in params)
+    has_var_pos = any(p.kind is kinds.VAR_POSITIONAL for p in params)
+    named = [p for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)]
+    filled: dict[str, Any] = {}
+    notes: list[str] = []
+    used_positional: set[str] = set()
+    for p in named:  # 1. by the assignment's own names
+        if p.name in wanted:
+            filled[p.name] = wanted[p.name]
+            used_positional.add(p.name)
+        elif p.name in optional:
+            filled[p.name] = optional[p.name]
+        else:
+            for canonical, aliases in ALIASES.items():
+                if p.name in aliases and canonical in optional:
+                    filled[p.name] = optional[canonical]
+    for p in named:  # 2. parameters named after given objects
+        if p.name not in filled and p.name in objects and p.name not in wanted:
+            filled[p.name] = objects[p.name]
+            notes.append(f"{p.name} = the given {p.name}")
+    remaining = [(name, value) for name, value in positional if name not in used_positional]
+    for p in named:  # 3. the rest, in order
+        if p.name in filled or p.kind is kinds.KEYWORD_ONLY:
+            continue
+        if not remaining:
+            break
+        name, value = remaining.pop(0)
+        filled[p.name] = value
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    positional_only = [p for p in named if p.kind is kinds.POSITIONAL_ONLY]
+    for p in positional_only:
+        if p.name in filled:
+            args.append(filled.pop(p.name))
+    if remaining and has_var_pos:
+        args += [value for _, value in remaining]
+        remaining = []
+    missing = [p.name for p in named if p.default is inspect.Parameter.empty and p.name not in filled
+               and p.kind is not kinds.POSITIONAL_ONLY]
+    if missing or remaining:
+        got = ", ".join(str(p).split(":")[0].split("=")[0].strip() for p in params)
+        raise SignatureMismatch(
+            f"{getattr(fn, '__name__', 'the function')}({got}) cannot be called as the assignment's {display_name}: "
+            + (f"nothing to pass for {', '.join(missing)}" if missing else
+               f"no parameter left for {', '.join(n for n, _ in remaining)}")
+            + " — keep the assignment's parameters (extra ones need defaults, or a given object's name)")
+    kwargs.update(filled)
+    if has_var_kw:
+        for key, value in optional.items():
+            if key not in kwargs and key != "display":
+                kwargs[key] = value
+    return args, kwargs, notes
