@@ -118,6 +118,9 @@ class BlocksGroup(Group):
         return {"cases": cases}, inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
+        """A block passes when its outputs equal the reference's on shared weights. Its layers' form (an ``F.gelu``
+        instead of an ``nn.GELU``, a stride that cannot matter on a 1 × 1 map, a bias BatchNorm cancels) costs
+        nothing unless the outputs differ; then the message names the first layer that differs."""
         outcome = {}
         for block, test in zip(BLOCKS, self.tests):
             passed, notes = 0, []
@@ -129,12 +132,20 @@ class BlocksGroup(Group):
                     continue
                 out, sigs = self.expected[key]
                 problem = _structure_feedback(block, record.meta, sigs)
-                if problem:
-                    notes.append(problem + f". Expected: {BLOCK_HINTS[block]}.")
+                call_error = next(iter(record.meta.get("call_errors", {}).values()), None)
+                if call_error:
+                    notes.append(f"your {block}'s forward raised {call_error}")
                     continue
-                ok, message = check_tensor(record.tensors.get("out_0"), out, f"{block} output", MODEL_ATOL)
+                got = record.tensors.get("out_0")
+                if got is None:
+                    notes.append((problem or f"{block}: the layers' parameter shapes differ from the diagram's")
+                                 + f". Expected: {BLOCK_HINTS[block]}.")
+                    continue
+                ok, message = check_tensor(got, out, f"{block} output", MODEL_ATOL)
                 if ok:
                     passed += 1
+                elif problem:
+                    notes.append(f"{problem}, and the outputs differ on the same weights ({message}). Expected: {BLOCK_HINTS[block]}.")
                 else:
                     notes.append(message + f" — the layers match, so check the activation and the order: {BLOCK_HINTS[block]}")
             fraction = passed / len(keys)
@@ -226,25 +237,12 @@ class UNetGroup(Group):
         return variants
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
+        """Behaviour first: outputs on shared weights (numeric test), output shapes with the student's own weights
+        (shape test). The layers test costs points only when the layers differ from the diagram's (parametric layers
+        in forward order, parameter count, activation and pooling modules) *and* the outputs differ too: a
+        functional ``F.gelu``, a stride that cannot matter or a bias BatchNorm cancels is correct work."""
         structure, numeric, shapes = self.tests
         outcome: dict[str, tuple[float, str]] = {}
-        record, why = record_or_reason(run, "seed")
-        small, _ = record_or_reason(run, "small0")
-        if record is None:
-            outcome[structure.name] = (0.0, why)
-        else:
-            count, kinds = self.expected["seed"]
-            got = record.meta.get("params")
-            problem = _structure_feedback(self.unet, small.meta, self.expected["small0"][1]) if small is not None else ""
-            got_kinds = {k: v for k, v in record.meta.get("counts", {}).items() if k in kinds or k in ("ReLU", "SiLU", "MaxPool2d")}
-            if problem:
-                outcome[structure.name] = (0.0, problem)
-            elif got != count:
-                outcome[structure.name] = (0.0, f"{got:,} parameters, expected {count:,}")
-            elif got_kinds != kinds:
-                outcome[structure.name] = (0.0, f"layer kinds {got_kinds}, expected {kinds} — a missing GELU, or another activation/pooling?")
-            else:
-                outcome[structure.name] = (1.0, f"{count:,} parameters; layers {kinds}, as in the diagram")
         numeric_notes, shape_notes, numeric_ok, shape_ok = [], [], True, True
         for key in (k for k in self.expected if k.startswith("small")):
             record, why = record_or_reason(run, key)
@@ -254,26 +252,64 @@ class UNetGroup(Group):
                 numeric_notes.append(why)
                 shape_notes.append(why)
                 continue
-            outs = [record.tensors.get(f"out_{i}") for i in range(len(variants[0]))]
-            problem = _structure_feedback(self.unet, record.meta, [])
-            expected_shape = tuple(variants[0][0].shape)
-            if record.meta.get("signatures") and not all(o is not None and tuple(o.shape) == expected_shape for o in outs):
+            call_errors = record.meta.get("call_errors", {})
+            expected_shape = list(variants[0][0].shape)
+            got_shapes = record.meta.get("shapes", [])
+            if call_errors:
+                index, error = next(iter(call_errors.items()))
+                message = f"your forward raised {error} (call {int(index) + 1}: {self._call_words(int(index))})"
+                numeric_ok = shape_ok = False
+                numeric_notes.append(message)
+                shape_notes.append(message)
+                continue
+            if any(shape != expected_shape for shape in got_shapes):
                 shape_ok = False
-                shape_notes.append(f"expected outputs of shape {list(expected_shape)}, got {[list(o.shape) if o is not None else None for o in outs]}")
-            if not outs[0] is not None:
+                shape_notes.append(f"expected outputs of shape {expected_shape}, got {got_shapes}")
+            outs = [record.tensors.get(f"out_{i}") for i in range(len(variants[0]))]
+            if any(o is None for o in outs):
                 numeric_ok = False
                 numeric_notes.append(_structure_feedback(self.unet, record.meta, record.meta.get("signatures", [])) or
-                                     "the layers differ from the diagram, so weights could not be shared (see the layers test)")
-                if not record.meta.get("signatures"):
-                    shape_ok = False
+                                     "the layers' parameter shapes differ from the diagram, so weights could not be shared (see the layers test)")
                 continue
             best = min(max(max_diff(o, e) for o, e in zip(outs, variant)) for variant in variants)
             if best > MODEL_ATOL:
                 numeric_ok = False
                 numeric_notes.append(self._numeric_hint(outs, variants, best))
+        record, why = record_or_reason(run, "seed")
+        small, _ = record_or_reason(run, "small0")
+        if record is None:
+            outcome[structure.name] = (0.0, why)
+        else:
+            count, kinds = self.expected["seed"]
+            got = record.meta.get("params")
+            problem = _structure_feedback(self.unet, small.meta, self.expected["small0"][1]) if small is not None else ""
+            got_kinds = {k: v for k, v in record.meta.get("counts", {}).items() if k in kinds or k in ("ReLU", "SiLU", "MaxPool2d")}
+            differences = [d for d in (
+                problem,
+                f"{got:,} parameters, expected {count:,}" if got != count else "",
+                f"layer modules {got_kinds}, expected {kinds} — a missing GELU, or another activation/pooling?" if got_kinds != kinds else "",
+            ) if d]
+            if not differences:
+                outcome[structure.name] = (1.0, f"{count:,} parameters; layers {kinds}, as in the diagram")
+            elif numeric_ok:
+                outcome[structure.name] = (1.0, f"outputs match the diagram on shared weights, so the difference in form "
+                                                f"does not matter ({differences[0]})")
+            else:
+                outcome[structure.name] = (0.0, differences[0])
         outcome[numeric.name] = (1.0, "outputs match the reference on shared weights") if numeric_ok else (0.0, numeric_notes[0])
         outcome[shapes.name] = (1.0, "outputs have the input's shape") if shape_ok else (0.0, shape_notes[0] if shape_notes else "no output")
         return outcome
+
+    def _call_words(self, index: int) -> str:
+        """How the grader called the UNet in call ``index``, for feedback."""
+        words = {
+            "UnconditionalUNet": ["unet(x) with x [N, 1, 28, 28]"],
+            "TimeConditionalUNet": ["unet(x, t) with t [N]", "unet(x, t) with t [N, 1] (also tried [N])"],
+            "ClassConditionalUNet": ["unet(x, c, t) with class indices c [N]",
+                                     "unet(x, c, t) with one-hot c [N, 10] and t [N, 1] (also tried indices and [N])",
+                                     "unet(x, c, t, mask) with mask [N]"],
+        }[self.unet]
+        return words[min(index, len(words) - 1)]
 
     def _numeric_hint(self, outs, variants, best) -> str:
         base = f"max |Δ| = {best:.3g} from the reference on the same weights"

@@ -1,8 +1,12 @@
 """The kit's zoo of submissions: patches on the reference (mutants and correct variants), and their reach.
 
 A zoo entry is a Python file of constants (read with :func:`ast.literal_eval`, never executed): ``PART``,
-``IN`` (the top-level function/class the patch lives in, or a list), ``REPLACE`` (``(old, new)`` pairs), and
-for mutants ``TARGET`` (the start of the test's name that must lose points) and ``SPEC_LINE`` (the SPEC §5 bug).
+``IN`` (the top-level function/class the patch lives in, or a list), ``REPLACE`` (``(old, new)`` pairs, each matching
+once in exactly one ``IN`` definition; ``(old, new, "each")`` is applied in every ``IN`` definition), optionally
+``APPEND`` (top-level code added at the end of the file: the imports and module-level values a real notebook has,
+e.g. ``import mediapy as media``), ``ORIGIN`` (the real-submission pattern it reproduces, in words), and for
+mutants ``TARGET`` (the start of the test's name that must lose points) and ``SPEC_LINE`` (the bug, as listed in
+``docs/spec.md`` §6).
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ class ZooEntry:
     doc: str
     part: str
     within: list[str]
-    replace: list[tuple[str, str]]
+    replace: list[tuple[str, ...]]
     target: str | None = None
     spec_line: str | None = None
+    append: str = ""
+    origin: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -43,7 +49,8 @@ def read_entry(path: Path) -> ZooEntry:
             values[node.targets[0].id] = ast.literal_eval(node.value)
     within = values["IN"] if isinstance(values["IN"], list) else [values["IN"]]
     return ZooEntry(path, ast.get_docstring(tree) or "", values["PART"], within,
-                    [tuple(pair) for pair in values["REPLACE"]], values.get("TARGET"), values.get("SPEC_LINE"))
+                    [tuple(pair) for pair in values.get("REPLACE", [])], values.get("TARGET"), values.get("SPEC_LINE"),
+                    values.get("APPEND", ""), values.get("ORIGIN", ""))
 
 
 def entries(folder: Path) -> list[ZooEntry]:
@@ -58,7 +65,9 @@ def apply(source: str, entry: ZooEntry) -> str:
     """
     spans = _spans(source)
     lines = source.split("\n")
-    for old, new in entry.replace:
+    for pair in entry.replace:
+        old, new = pair[0], pair[1]
+        each = len(pair) > 2 and pair[2] == "each"  # apply in every IN definition (each must hold it once)
         hits = []
         for name in entry.within:
             if name not in spans:
@@ -67,14 +76,17 @@ def apply(source: str, entry: ZooEntry) -> str:
             segment = "\n".join(lines[start:end])
             if segment.count(old) == 1:
                 hits.append(name)
-        if len(hits) != 1:
+        if (len(hits) != len(entry.within)) if each else (len(hits) != 1):
             raise ValueError(f"{entry.name}: replacement {old[:50]!r}… matches {len(hits)} of {entry.within} (stale?)")
-        start, end = spans[hits[0]]
-        segment = "\n".join(lines[start:end]).replace(old, new)
-        lines[start:end] = segment.split("\n")
-        source = "\n".join(lines)
-        spans = _spans(source)
-        lines = source.split("\n")
+        for name in hits:
+            start, end = spans[name]
+            segment = "\n".join(lines[start:end]).replace(old, new)
+            lines[start:end] = segment.split("\n")
+            source = "\n".join(lines)
+            spans = _spans(source)
+            lines = source.split("\n")
+    if entry.append:
+        source = source.rstrip("\n") + "\n\n" + entry.append.strip("\n") + "\n"
     return source
 
 

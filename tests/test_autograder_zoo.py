@@ -1,11 +1,14 @@
-"""``validate``'s claims, as CI tests: the reference gets full marks, every correct variant of SPEC §4 gets full
-marks, the generated student notebooks get zero with a valid results file, and every mutant of SPEC §5 loses
-points on the test aimed at it and on no test outside the reach of the code it changes.
+"""``validate``'s claims, as CI tests: the reference gets full marks, every correct variant (docs/spec.md §5, many of
+them patterns of real submissions) gets full marks, the generated student notebooks get zero with a valid results
+file, and every mutant (one or more per bug of docs/spec.md §6, read from there) loses points on the test aimed at
+it and on no test outside the reach of the code it changes.
 
 Everything is graded in one batch (``autograder.validate.run_all``), about 100 s on a 2-core CPU.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -43,17 +46,24 @@ def test_mutant_is_caught_by_its_test_only(validation, name):
     assert not outcome.collateral
 
 
+def spec_bug_lines() -> list[str]:
+    """The bullets of docs/spec.md §6 (the bugs the grader must catch), one bug per bullet."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "spec.md").read_text()
+    section = text.split("## 6.", 1)[1].split("\n## ", 1)[0]
+    return [line[2:].strip() for line in section.splitlines() if line.startswith("- ")]
+
+
 def test_every_spec_bug_line_has_a_mutant():
     lines = {e.spec_line for e in zoo.entries(zoo.ZOO_ROOT / "mutants")}
-    expected = {
-        "wrong ᾱ index or α instead of ᾱ", "missing square roots", "sign errors in CFG", "guidance applied to the variance",
-        "forgetting to flip the noise estimate back", "flipping the wrong axis, or rotating by 180° instead of flipping upside down",
-        "low/high-pass swapped", "mask polarity reversed", "inpainting forced at the wrong timestep", "`add_variance` skipped",
-        "off-by-one in the strided loop", "t not normalised", "class dropout not applied or applied at sampling",
-        "CFG formula with `ε_c` and `ε_u` swapped", "wrong block kernel/stride/padding", "missing BatchNorm or GELU",
-        "a skip connection or a conditioning injection left out", "schedule `betas` off by one element",
-    }
+    expected = set(spec_bug_lines())
+    assert len(expected) >= 19, "docs/spec.md §6 lost its bullets"
     assert expected <= lines, expected - lines
+
+
+def test_every_mutant_names_a_spec_bug_line():
+    known = set(spec_bug_lines())
+    for entry in zoo.entries(zoo.ZOO_ROOT / "mutants"):
+        assert entry.spec_line in known, f"{entry.name}: SPEC_LINE {entry.spec_line!r} is not a bullet of docs/spec.md §6"
 
 
 @pytest.mark.gpu

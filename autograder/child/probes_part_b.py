@@ -135,6 +135,15 @@ def _need(ns: dict[str, Any], name: str) -> Any:
 
 
 def _model_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Build the student's module, describe its layers, share the reference's weights where the parameter shapes
+    allow it, and run each call.
+
+    Weights are shared whenever the parametric layers' parameter shapes agree in forward order, even when a layer's
+    configuration differs (a stride that cannot matter on a 1 × 1 map, a bias left out): the grader then judges
+    the outputs. Each call that raises is tried once more with the other accepted form of ``t`` (``[N]`` ↔
+    ``[N, 1]``) and of ``c`` (indices ↔ one-hot); a call that still raises is recorded as ``error_i``. Output
+    shapes are recorded even when weights could not be shared (the shape test needs no weights).
+    """
     torch.manual_seed(0)
     model = _need(ns, case["name"])(*case["args"])
     if not isinstance(model, torch.nn.Module):
@@ -146,20 +155,80 @@ def _model_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torc
     if case.get("count_only"):
         return {}, meta
     calls = case.get("calls", [])
-    first = [inputs[k] for k in calls[0]] if calls else []
     model.train()
-    plan, unused = layers.layer_plan(model, lambda: model(*[a.clone() for a in first]))
+    first_call, first_form = _first_working_call(model, [inputs[k] for k in calls[0]] if calls else [], calls[0] if calls else [], inputs)
+    plan, unused = layers.layer_plan(model, lambda: model(*[a.clone() for a in first_call]))
     meta["signatures"] = layers.plan_signatures(plan)
     meta["unused"] = unused
-    if meta["signatures"] != case["signatures"]:
-        return {}, meta
-    layers.load_plan_weights(plan, {k[len(case["weights"]):]: v for k, v in inputs.items() if k.startswith(case["weights"])})
-    outputs = {}
+    weights = {k[len(case["weights"]):]: v for k, v in inputs.items() if k.startswith(case["weights"])}
+    shared = meta["signatures"] == case["signatures"]
+    if not shared and len(plan) == len(case["signatures"]):
+        try:
+            layers.load_plan_weights(plan, weights)
+            shared = True
+            meta["signatures_differ"] = True  # same parameter shapes: the outputs decide
+        except (KeyError, ValueError):
+            shared = False
+    elif shared:
+        layers.load_plan_weights(plan, weights)
+    meta["weights_shared"] = shared
+    outputs: dict[str, Any] = {}
+    shapes, errors, forms = [], {}, []
     for i, keys in enumerate(calls):
         model.train()
-        with torch.no_grad():
-            outputs[f"out_{i}"] = model(*[inputs[k].clone() for k in keys])
+        try:
+            args, form = _first_working_call(model, [inputs[k] for k in keys], keys, inputs)
+            with torch.no_grad():
+                out = model(*[a.clone() for a in args])
+        except Exception as error:  # this call's failure is its own record entry, not the whole case's
+            errors[str(i)] = records.describe_error(error)
+            shapes.append(None)
+            forms.append(None)
+            continue
+        forms.append(form)
+        shapes.append(list(out.shape) if isinstance(out, torch.Tensor) else None)
+        if shared:
+            outputs[f"out_{i}"] = out
+    meta["shapes"] = shapes
+    meta["call_errors"] = errors
+    meta["forms"] = forms
     return outputs, meta
+
+
+def _first_working_call(model: torch.nn.Module, args: list[torch.Tensor], keys: list[str],
+                        inputs: dict[str, torch.Tensor]) -> tuple[list[torch.Tensor], str]:
+    """``args``, or ``args`` with ``t`` and/or ``c`` in their other accepted form when the first raises or returns
+    a tensor whose shape is not the input's; raises the first form's error when no form works."""
+    alternatives = [("as given", list(args))]
+    swapped = {".t": ".t_col", ".t_col": ".t", ".c": ".c1h", ".c1h": ".c"}
+    other = []
+    for key in keys:
+        suffix = "." + key.rsplit(".", 1)[-1]
+        other.append(key.rsplit(".", 1)[0] + swapped[suffix] if suffix in swapped else key)
+    if other != list(keys) and all(k in inputs for k in other):
+        alternatives.append(("other form of t/c", [inputs[k] for k in other]))
+        for j, (a, b) in enumerate(zip(keys, other)):  # only one of t and c changed
+            if a != b:
+                single = list(keys)
+                single[j] = b
+                alternatives.append(("other form of one argument", [inputs[k] for k in single]))
+    first_error: Exception | None = None
+    expected_shape = tuple(args[0].shape) if args and args[0].dim() == 4 else None
+    ran: list[tuple[list[torch.Tensor], str]] = []
+    for form, candidate in alternatives:
+        try:
+            model.train()
+            with torch.no_grad():
+                out = model(*[a.clone() for a in candidate])
+        except Exception as error:
+            first_error = first_error or error
+            continue
+        if expected_shape is None or (isinstance(out, torch.Tensor) and tuple(out.shape) == expected_shape):
+            return candidate, form
+        ran.append((candidate, form))
+    if ran:
+        return ran[0]
+    raise first_error if first_error is not None else TypeError("the model could not be called")
 
 
 def _ddpm_case(ns, case, inputs, spy, schedule, T) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -243,6 +312,7 @@ def _train_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torc
     losses = []
     model.train()
     batch = case["batch"]
+    column = False
     for step in range(case["steps"]):
         start = (step * batch) % images.shape[0]
         x = images[start:start + batch]
@@ -253,7 +323,17 @@ def _train_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torc
             t = ((torch.arange(x.shape[0]) * 7 + step * 13) % case["num_ts"] + 1).float()
             ab = inputs["alpha_bars"][t.long() - 1].view(-1, 1, 1, 1)
             x_t = ab.sqrt() * x + (1 - ab).sqrt() * eps
-            loss = torch.nn.functional.mse_loss(model(x_t, t / case["num_ts"]), eps)
+            t_in = t / case["num_ts"]
+            if column:
+                t_in = t_in[:, None]
+            try:
+                prediction = model(x_t, t_in)
+            except Exception:
+                if step or column:
+                    raise
+                column = True  # a UNet that takes t only as [N, 1] (SPEC §4): the same step with a column
+                prediction = model(x_t, t_in[:, None])
+            loss = torch.nn.functional.mse_loss(prediction, eps)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
