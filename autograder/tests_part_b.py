@@ -564,6 +564,12 @@ def _verdict(run: ChildRun, key: str, fn: Callable[[Any], Verdict]) -> Verdict:
 
 
 def _sample_verdict(record: Any, schedule, eps_fn, batch: int) -> Verdict:
+    images = record.tensors.get("images")
+    unpassed = record.meta.get("unpassed", [])
+    if "num_samples" in unpassed and images is not None and images.shape[0] != batch:
+        return Verdict(False, f"ddpm_sample has no num_samples parameter, so the grader could not ask for {batch} samples "
+                              f"(it returned {images.shape[0]}); the assignment's signature is "
+                              "ddpm_sample(unet, ddpm_schedule, img_wh, num_ts, seed=0, num_samples=40)", None)
     verdict = verify_sampling(record.tensors, schedule, eps_fn, DDPM_T, batch)
     if verdict.ok:
         frames = record.meta.get("frames", 0)

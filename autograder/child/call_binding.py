@@ -23,7 +23,7 @@ from typing import Any
 #: function defined under one of them as the assignment's; the probe calls it.
 FUNCTION_ALIASES = {"make_flip_illusion": ("visual_anagrams", "make_visual_anagram", "visual_anagram")}
 #: Parameter names that mean the grader's ``scale`` (the course writes ``scale``; some write these).
-ALIASES = {"scale": ("guidance_scale", "cfg_scale", "gamma", "cfg")}
+ALIASES = {"scale": ("guidance_scale", "cfg_scale", "gamma", "cfg"), "guidance_scale": ("scale", "cfg_scale", "gamma")}
 
 
 class SignatureMismatch(TypeError):

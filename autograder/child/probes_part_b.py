@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+import call_binding
 import layers
 import records
 import rng_tap
@@ -234,19 +235,27 @@ def _first_working_call(model: torch.nn.Module, args: list[torch.Tensor], keys: 
 def _ddpm_case(ns, case, inputs, spy, schedule, T) -> tuple[dict[str, Any], dict[str, Any]]:
     kind = case["kind"]
     fn = _need(ns, kind)
+    if kind == "ddpm_forward":
+        positional = [("unet", spy), ("ddpm_schedule", schedule), ("x_0", inputs[case["x"]].clone()), ("num_ts", T)]
+        optional: dict[str, Any] = {}
+    elif kind == "ddpm_forward_cond":
+        positional = [("unet", spy), ("ddpm_schedule", schedule), ("x_0", inputs[case["x"]].clone()),
+                      ("c", inputs[case["c"]].clone()), ("p_uncond", case["p_uncond"]), ("num_ts", T)]
+        optional = {}
+    elif kind == "ddpm_sample":
+        positional = [("unet", spy), ("ddpm_schedule", schedule), ("img_wh", tuple(case["img_wh"])), ("num_ts", T)]
+        optional = {"seed": case.get("seed", 0), "num_samples": case["num_samples"]}
+    else:
+        positional = [("unet", spy), ("ddpm_schedule", schedule), ("c", inputs[case["c"]].clone()),
+                      ("img_wh", tuple(case["img_wh"])), ("num_ts", T)]
+        optional = {"guidance_scale": case["guidance_scale"], "seed": case.get("seed", 0)}
+    signature = f"{kind}({', '.join([n for n, _ in positional] + [f'{k}=…' for k in optional])})"
+    args, kwargs, _ = call_binding.bind_call(fn, signature, positional, optional, {"device": ns.get("device")})
     torch.manual_seed(case.get("seed", 0))
     with rng_tap.recording() as draws:
-        if kind == "ddpm_forward":
-            out = fn(spy, schedule, inputs[case["x"]].clone(), T)
-        elif kind == "ddpm_forward_cond":
-            out = fn(spy, schedule, inputs[case["x"]].clone(), inputs[case["c"]].clone(), case["p_uncond"], T)
-        elif kind == "ddpm_sample":
-            out = fn(spy, schedule, tuple(case["img_wh"]), T, seed=case.get("seed", 0), num_samples=case["num_samples"])
-        else:
-            out = fn(spy, schedule, inputs[case["c"]].clone(), tuple(case["img_wh"]), T,
-                     guidance_scale=case["guidance_scale"], seed=case.get("seed", 0))
+        out = fn(*args, **kwargs)
     tensors = {**_trace(spy), **rng_tap.stack_draws(draws)}
-    meta: dict[str, Any] = {"calls": len(spy.calls)}
+    meta: dict[str, Any] = {"calls": len(spy.calls), "unpassed": sorted(k for k in optional if k not in kwargs)}
     if kind.startswith("ddpm_forward"):
         tensors["loss"] = out
     else:
