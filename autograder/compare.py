@@ -45,11 +45,6 @@ def tensor_problem(got: torch.Tensor | None, shape: tuple[int, ...] | None, what
     return None
 
 
-def close(a: torch.Tensor, b: torch.Tensor, atol: float) -> bool:
-    """Same shape and ``max |a − b| ≤ atol`` (both finite)."""
-    return a.shape == b.shape and bool(torch.isfinite(a).all()) and float((a.double() - b.double()).abs().max()) <= atol
-
-
 def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     """``max |a − b|`` (inf when the shapes differ)."""
     if a.shape != b.shape:

@@ -16,12 +16,13 @@ from typing import Any
 
 import torch
 
-from autograder import sandbox
-from autograder.loader import Submission, load_submission
-from autograder.registry import Group
+from autograder import config, sandbox
+from autograder.groups import all_groups
+from autograder.groups.base import Group
 from autograder.results import GradeReport, TestResult
+from autograder.submission import Submission, load_submission
 
-GRADER_SEED = 0
+GRADER_SEED = config.GRADER_SEED
 
 
 @dataclass(frozen=True)
@@ -33,27 +34,8 @@ class Options:
     public_only: bool = False
     jobs: int = 0
     timeout_scale: float = 1.0
-    memory_mb: int = 3072
+    memory_mb: int = config.MEMORY_MB
     only_names: frozenset[str] | None = None
-
-
-def all_groups(part: str, gpu: bool = False) -> list[Group]:
-    """The test groups of ``part`` (``"a"``, ``"b"`` or ``"all"``), freshly constructed; with ``gpu`` also the
-    GPU convergence groups of Part B."""
-    groups: list[Group] = []
-    if part in ("a", "all"):
-        from autograder import tests_part_a
-
-        groups += tests_part_a.groups()
-    if part in ("b", "all"):
-        from autograder import tests_part_b
-
-        groups += tests_part_b.groups()
-        if gpu:
-            from autograder import tests_gpu
-
-            groups += tests_gpu.groups()
-    return groups
 
 
 def grade(path: str | Path, options: Options = Options()) -> GradeReport:
@@ -72,7 +54,7 @@ def grade_many(paths: list[str | Path], options: Options = Options(),
     torch.set_num_threads(1)  # the children use the cores; tiny reference ops are fastest single-threaded
     try:
         device, device_note = _device(options.gpu)
-        jobs = options.jobs or max(1, min(4, os.cpu_count() or 1))
+        jobs = options.jobs or max(1, min(config.MAX_JOBS, os.cpu_count() or 1))
         prepared = []
         tasks: list[sandbox.GroupTask] = []
         for index, path in enumerate(paths):

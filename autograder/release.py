@@ -140,21 +140,19 @@ def pack(root: str | Path = REPO, out: str | Path | None = None) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``release [--part a|b|all] [--check]`` or ``release pack [--out ZIP]``; returns the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["pack"]:
-        parser = argparse.ArgumentParser(prog="autograder release pack", description="Write the students' zip.")
-        parser.add_argument("--out", type=Path, default=None, help="zip to write (default dist/<pack name>)")
-        args = parser.parse_args(argv[1:])
+    """``python -m autograder.release …``: the same as ``python -m autograder release …``."""
+    from autograder.cli import build_parser
+
+    return run(build_parser().parse_args(["release", *(sys.argv[1:] if argv is None else argv)]))
+
+
+def run(args: argparse.Namespace) -> int:
+    """``release [--part a|b|all] [--check]`` or ``release pack [--out ZIP]`` (parsed by :mod:`autograder.cli`);
+    returns the exit status."""
+    if getattr(args, "release_command", None) == "pack":
         path = pack(REPO, args.out)
         print(f"wrote {path} ({len(pack_members(REPO))} files)")
         return 0
-    parser = argparse.ArgumentParser(
-        prog="autograder release", description="Regenerate the solution and student notebooks from the templates."
-    )
-    parser.add_argument("--part", choices=("a", "b", "all"), default="all", help="which notebooks (default all)")
-    parser.add_argument("--check", action="store_true", help="only compare with the files on disk; exit 1 on a difference")
-    args = parser.parse_args(argv)
     parts = PARTS if args.part == "all" else (args.part,)
     result = release(REPO, parts, check=args.check)
     for path, changed in result.items():

@@ -12,14 +12,15 @@ Tolerances: all arithmetic is float32 on both sides; recovered noise is compared
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
+from autograder import config
 from autograder.compare import matches_a_draw, max_diff
 
-NOISE_ATOL = 2e-3
+NOISE_ATOL = config.NOISE_ATOL
 X_ATOL = 1e-4
 
 
@@ -186,7 +187,6 @@ def _training_hint(x_t, x0, steps, schedule, draws) -> str:
 
 def _sampling_hint(x, eps, nxt, index, schedule, draws) -> str:
     betas, alphas, ab = (schedule[k].double() for k in ("betas", "alphas", "alpha_bars"))
-    ab_prev = ab[index - 1]
     variants = {
         "α_t seems used in place of ᾱ_t": (alphas[index], alphas[index - 1]),
         "ᾱ seems indexed at t instead of t−1": (ab[index + 1] if index + 1 < len(ab) else ab[index], ab[index]),

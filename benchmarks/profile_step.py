@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
 
-from assignment.graph_training import freeze_biases_cancelled_by_batchnorm, train_with_cuda_graph
+from graph_training import freeze_biases_cancelled_by_batchnorm, train_with_cuda_graph
 from solutions.part_b import DDPM, ClassConditionalUNet
 
 

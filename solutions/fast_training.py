@@ -12,14 +12,14 @@ host from the loop:
    and captures the compiled kernels;
 3. bf16 autocast for the UNet (the loss and the optimiser state stay fp32) and channels-last memory format;
 4. the conv biases that a training-mode BatchNorm cancels (their gradient is exactly zero) are left out of the
-   step — the same model, ~15 % fewer kernels (``assignment.graph_training.freeze_biases_cancelled_by_batchnorm``).
+   step — the same model, ~15 % fewer kernels (``graph_training.freeze_biases_cancelled_by_batchnorm``).
 
 Semantics are the notebook loop's: Adam(lr) with ``ExponentialLR(0.1 ** (1 / epochs))`` per epoch, ``t ~ U{1..T}``,
 class dropout ``p_uncond``. Differences, stated: the last partial batch of each epoch is dropped (a graph has
 static shapes), and randomness comes from the CUDA generator (seeded), not the DataLoader's.
 
 The machinery (graph capture, optimiser, fallback to eager when a model cannot be captured) is the given
-``assignment.graph_training``, which the grader's GPU convergence test uses for students' UNets too.
+``graph_training``, which the grader's GPU convergence test uses for students' UNets too.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from assignment.graph_training import FastTrainingResult, train_with_cuda_graph
+from graph_training import FastTrainingResult, train_with_cuda_graph
 from solutions.part_b import DDPM
 
 __all__ = ["FastTrainingResult", "train_ddpm_fast", "ConvergenceMetrics", "convergence_metrics", "CONVERGENCE_THRESHOLDS"]
@@ -129,7 +129,7 @@ def convergence_metrics(
 
 
 # Thresholds of the GPU convergence check (5 epochs of 60,000 images, D = 64, batch 128, T = 300, γ = 5).
-# The reference on an H100, seed 0 (benchmarks/gpu_tests_h100_run{1,2,3}.log, three separate runs): class-conditioned
+# The reference on an H100, seed 0 (benchmarks/results/gpu_tests_h100_run{1,2,3}.log, three separate runs): class-conditioned
 # loss 0.0318 / 0.0340 / 0.0340 with 100 % / 100 % / 99.5 % of 200 CFG samples classified as asked; time-only loss
 # 0.0333 (all three), mean classifier confidence 0.872 / 0.849 / 0.842. After 20 epochs (results_h100_run3.json,
 # seeds 0–2): loss 0.0253–0.0258 (stdev 0.0003), accuracy 1.000 for all. A run that learns nothing keeps a loss

@@ -5,7 +5,7 @@ import torch
 from assignment.mnist import load_mnist, mnist_tensors
 from autograder.grading import all_groups
 from autograder.sandbox import ChildRun, Record
-from autograder.tests_gpu import LIMITS, GPUConvergenceGroup
+from autograder.groups.gpu import LIMITS, GPUConvergenceGroup
 
 
 def _run(class_samples, time_samples, class_loss=0.03, time_loss=0.03):

@@ -1,4 +1,4 @@
-"""Issue 8: every hostile submission in tests/zoo/hostile is graded safely.
+"""Every hostile submission in autograder/validate/zoo_files/hostile is graded safely.
 
 For each: a valid results file, wall time within the group limits, a score no higher than its honest
 functions earn (``HONEST_MAX`` in the file), no leak of the reference, and the grader's own process alive.
@@ -22,7 +22,7 @@ from autograder.grading import Options, grade_many
 from autograder.sandbox import REPO_ROOT
 from autograder.results import validate_results, write_results
 
-HOSTILE = Path(__file__).parent / "zoo" / "hostile"
+HOSTILE = Path(__file__).resolve().parents[1] / "autograder" / "validate" / "zoo_files" / "hostile"
 TIMEOUT_SCALE = 0.25
 MARKERS = ("/tmp/fundiff-pwned", "/tmp/fundiff-daemon-was-here")
 

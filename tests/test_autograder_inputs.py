@@ -29,7 +29,7 @@ CASES = {
     "wrong_types": SCHEDULE + "\ndef add_noise(x, sigma):\n    return x.long()\n\ndef ddpm_sample(unet, s, wh, T, seed=0, num_samples=40):\n"
                    "    return 'images', None\n\ndef ddpm_forward(unet, s, x_0, T):\n    return [1, 2, 3]\n",
     "numpy_instead_of_tensor": SCHEDULE.replace('return {"betas": b', 'return {"betas": b.numpy()') ,
-    "deterministic_a": Path(__file__).parents[1].joinpath("tests", "zoo", "hostile", "gpu_only.py").read_text()
+    "deterministic_a": Path(__file__).parents[1].joinpath("autograder", "validate", "zoo_files", "hostile", "gpu_only.py").read_text()
                        + "\ndef ddpm_forward(unet, sched, x_0, num_ts):\n    t = torch.randint(1, num_ts + 1, (x_0.shape[0],))\n"
                        "    ab = sched['alpha_bars'][t - 1].view(-1, 1, 1, 1)\n    e = torch.randn_like(x_0)\n"
                        "    return ((unet(ab.sqrt() * x_0 + (1 - ab).sqrt() * e, t / num_ts) - e) ** 2).mean()\n",

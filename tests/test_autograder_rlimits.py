@@ -18,7 +18,7 @@ from autograder.grading import Options, grade_many
 from autograder.render import render_reference
 from autograder.results import validate_results, write_results
 
-HOSTILE = Path(__file__).parent / "zoo" / "hostile"
+HOSTILE = Path(__file__).resolve().parents[1] / "autograder" / "validate" / "zoo_files" / "hostile"
 MEMBERS = ("infinite_loop", "sys_exit_at_import", "exit_in_function", "fake_results", "background_process",
            "huge_allocation")
 MARKER = "/tmp/fundiff-daemon-was-here"

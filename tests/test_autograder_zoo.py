@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import validate, zoo
+from autograder import validate
+from autograder.validate import zoo
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from assignment.graph_training import freeze_biases_cancelled_by_batchnorm, train_with_cuda_graph
+from graph_training import freeze_biases_cancelled_by_batchnorm, train_with_cuda_graph
 from solutions.part_b import DDPM, ClassConditionalUNet
 
 

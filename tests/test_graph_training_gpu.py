@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from assignment.graph_training import train_with_cuda_graph
+from graph_training import train_with_cuda_graph
 
 pytestmark = pytest.mark.gpu
 

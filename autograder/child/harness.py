@@ -22,7 +22,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-STDOUT_CAP = 64 * 1024
+from protocol import STDOUT_CAP
+
 BLOCKED_PACKAGES = ("solutions", "autograder")
 BASE_UID = 61000  # each forked group runs as its own user BASE_UID + index (when started as root)
 
@@ -137,10 +138,9 @@ def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], s
 
 def _run_group(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], submission: dict[str, Any],
                given: dict[str, Any]) -> int:
+    import records
     import torch
     from safetensors.torch import load_file
-
-    import records
 
     inputs_path = group_dir / "inputs.safetensors"
     inputs = load_file(str(inputs_path)) if inputs_path.exists() else {}

@@ -10,7 +10,8 @@ can compare a student's model with the reference on the same weights. Used in th
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn

@@ -1,7 +1,7 @@
 """GPU convergence probe: train the student's own DDPM (their UNet and their loss) fast on the GPU, then sample
 with their own sampler. Records the losses and the samples; the grader's process scores them.
 
-Training goes through the given ``assignment.graph_training`` (data resident on the GPU, bf16 autocast, fused
+Training goes through the given ``graph_training`` (data resident on the GPU, bf16 autocast, fused
 Adam, the whole step captured in a CUDA graph) — the reference's fast path, so a student's model trains as fast
 as the reference's. A step that cannot be captured (it reads a GPU value on the host, say) is found by a
 sync-checked warm-up step and trained eagerly instead (~4× slower); the record's meta says which mode ran and why.
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
 import records
+import torch
 
 
 def run_gpu_convergence(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
@@ -24,7 +23,7 @@ def run_gpu_convergence(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[s
 
 
 def _converge(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
-    from assignment.graph_training import train_with_cuda_graph
+    from graph_training import train_with_cuda_graph
 
     if not torch.cuda.is_available():
         raise RuntimeError("no CUDA device is visible to the grading process")

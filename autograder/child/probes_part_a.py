@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
 import call_binding
-import part_a_constants
+import protocol
 import records
 import rng_tap
+import torch
 
 _log: dict[str, list[dict[str, torch.Tensor]]] | None = None
 _given: dict[str, Any] = {}
@@ -24,7 +23,7 @@ def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[s
     """The course's setup-cell names, bound to the tiny random IF pipeline, with recording wrappers."""
     from assignment import setup_part_a
 
-    given = setup_part_a("tiny", device, tiny_size=part_a_constants.SIZE)
+    given = setup_part_a("tiny", device, tiny_size=protocol.PART_A_SIZE)
     stage_1 = given["stage_1"]
     add_variance = given["add_variance"]
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
 import call_binding
 import layers
 import records
 import rng_tap
 import spies
+import torch
 
 
 def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[str, Any]:

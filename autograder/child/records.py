@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import os
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
+from protocol import MAX_RECORD_BYTES, SUBMISSION_FILENAME
 from safetensors.torch import save_file
-
-MAX_RECORD_BYTES = 64 * 1024 * 1024
-SUBMISSION_FILENAME = "<submission>"
 
 
 class Recorder:

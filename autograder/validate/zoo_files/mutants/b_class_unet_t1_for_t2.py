@@ -1,0 +1,10 @@
+"""ClassConditionalUNet adds t1 again where t2 belongs (the seeds' slip)"""
+
+PART = 'b'
+IN = 'ClassConditionalUNet'
+TARGET = 'ClassConditionalUNet: layers'
+SPEC_LINE = 'a skip connection or a conditioning injection left out'
+REPLACE = [
+    ('up1 = self.fc2_c(c)[:, :, None, None] * self._up1(h2, bottleneck) + self.fc2_t(t)[:, :, None, None]',
+     'up1 = self.fc2_c(c)[:, :, None, None] * self._up1(h2, bottleneck) + self.fc1_t(t)[:, :, None, None].mean(1, keepdim=True)'),
+]
