@@ -59,7 +59,7 @@ def grade_many(paths: list[str | Path], options: Options = Options(),
         tasks: list[sandbox.GroupTask] = []
         for index, path in enumerate(paths):
             only = only_names[index] if only_names else options.only_names
-            item = _prepare(index, path, options, only)
+            item = _plan_submission(index, path, options, only)
             prepared.append(item)
             tasks += item[3]
         try:
@@ -74,7 +74,7 @@ def grade_many(paths: list[str | Path], options: Options = Options(),
         torch.set_num_threads(threads)
 
 
-def _prepare(index: int, path: str | Path, options: Options, only: frozenset[str] | None):
+def _plan_submission(index: int, path: str | Path, options: Options, only: frozenset[str] | None):
     """Load one submission and plan its groups: ``(submission, groups, early outcomes, tasks, index)``."""
     submission = load_submission(path)
     groups = all_groups(options.part, gpu=_device(options.gpu)[0] == "cuda")

@@ -9,7 +9,6 @@ values: the grader compares afterwards.
 
 from __future__ import annotations
 
-import ast
 import importlib
 import io
 import json
@@ -18,10 +17,10 @@ import resource
 import signal
 import sys
 import time
-import types
 from pathlib import Path
 from typing import Any
 
+import protocol
 from protocol import STDOUT_CAP
 
 BLOCKED_PACKAGES = ("solutions", "autograder")
@@ -37,7 +36,7 @@ def main(argv: list[str]) -> None:
     the grader re-runs any group this process did not get to (e.g. because it was killed).
     """
     work = Path(argv[1])
-    batch = json.loads((work / "batch.json").read_text())
+    batch = json.loads((work / protocol.BATCH_FILE).read_text())
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     sys.meta_path.insert(0, _BlockedImports())
     _block_network()
@@ -102,7 +101,7 @@ def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], s
     code = 1
     try:
         os.setpgid(0, 0)
-        fd = os.open(group_dir / "stdout.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(group_dir / protocol.STDOUT_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         sys.stdout = _CappedWriter(io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), write_through=True))
@@ -138,16 +137,17 @@ def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], s
 
 def _run_group(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], submission: dict[str, Any],
                given: dict[str, Any]) -> int:
+    import execution
     import records
     import torch
     from safetensors.torch import load_file
 
-    inputs_path = group_dir / "inputs.safetensors"
+    inputs_path = group_dir / protocol.INPUTS_FILE
     inputs = load_file(str(inputs_path)) if inputs_path.exists() else {}
-    spec = json.loads((group_dir / "spec.json").read_text())
+    spec = json.loads((group_dir / protocol.SPEC_FILE).read_text())
     recorder = records.Recorder(group_dir / "out")
     torch.manual_seed(int(batch.get("seed", 0)))
-    namespace, load_log = load_submission(submission, given)
+    namespace, load_log = execution.execute_submission(submission, given)
     recorder.save("_load", meta=load_log)
     torch.manual_seed(int(batch.get("seed", 0)))
     module = importlib.import_module(group["probe_module"])
@@ -166,15 +166,15 @@ def _reap(running: dict[int, tuple[dict[str, Any], float, float, int]], work: Pa
         except ChildProcessError:
             done, status = pid, 0
         if done == 0 and now > deadline:
-            _kill_group(pid, uid)
+            _kill_child(pid, uid)
             done, status = os.waitpid(pid, 0)
             timed_out = True
         if done == 0:
             continue
-        _kill_group(pid, uid)
+        _kill_child(pid, uid)
         del running[pid]
         code = os.waitstatus_to_exitcode(status)
-        (work / "groups" / group["name"] / "status.json").write_text(json.dumps(
+        (work / "groups" / group["name"] / protocol.STATUS_FILE).write_text(json.dumps(
             {"returncode": code, "timed_out": timed_out, "wall_s": time.monotonic() - start}))
     try:  # orphans re-parented to us (we are PID 1 in the namespace)
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
@@ -183,7 +183,7 @@ def _reap(running: dict[int, tuple[dict[str, Any], float, float, int]], work: Pa
         pass
 
 
-def _kill_group(pgid: int, uid: int) -> None:
+def _kill_child(pgid: int, uid: int) -> None:
     """Kill the child's process group and, when it ran as its own user, every process of that user."""
     try:
         os.killpg(pgid, signal.SIGKILL)
@@ -198,122 +198,6 @@ def _kill_group(pgid: int, uid: int) -> None:
                     os.kill(int(entry), signal.SIGKILL)
             except (OSError, ValueError):
                 continue
-
-
-def load_submission(submission: dict[str, Any], given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Execute the submission's statements in a fresh module namespace with ``given`` bound first.
-
-    Returns the namespace and a log ``{"errors": {origin: message}, "not_run": {origin: message}, "defined": [...]}``.
-    ``errors`` are failures of the student's definitions (a ``def``/``class`` statement, a decorator); ``not_run``
-    are harmless top-level lines that could not run while grading (an optional import such as ``google.colab``,
-    a lookup of the student's own prompt in the grader's dictionary, a value computed from a skipped
-    experiment). Each statement is compiled under its cell's name and registered with :mod:`linecache`, so a
-    traceback inside a student's function shows that line's text.
-    """
-    import linecache
-
-    import records
-
-    module = types.ModuleType("submission")
-    module.__dict__.update(given)
-    sys.modules["submission"] = module
-    errors: dict[str, str] = {}
-    not_run: dict[str, str] = {}
-    dependent: list[str] = []
-    cell_lines: dict[str, list[str]] = {}
-    snapshot = _snapshot()
-    for statement in submission.get("statements", []):
-        origin = statement["origin"]
-        label = origin.rsplit(", line ", 1)[0]
-        start = int(statement.get("lineno", 1))
-        filename = f"{records.SUBMISSION_FILENAME}:{label}"
-        lines = cell_lines.setdefault(filename, [])
-        code_lines = statement["code"].split("\n")
-        lines.extend("\n" for _ in range(start - 1 + len(code_lines) - len(lines)))
-        for offset, text in enumerate(code_lines):
-            lines[start - 1 + offset] = text + "\n"
-        linecache.cache[filename] = (sum(map(len, lines)), None, lines, filename)
-        source = "\n" * (start - 1) + statement["code"]
-        try:
-            code = compile(ast.parse(source), filename, "exec")
-            exec(code, module.__dict__)
-        except BaseException as error:  # SystemExit at import must not end the probe
-            if isinstance(error, KeyboardInterrupt):
-                raise
-            kind = statement.get("kind")
-            if kind == "assign" and isinstance(error, NameError):
-                dependent.append(origin)  # a leftover of an experiment the grader skipped
-            elif kind in ("import", "assign") and isinstance(error, Exception):
-                not_run[origin] = records.describe_error(error, with_location=False)
-            else:
-                errors[origin] = records.describe_error(error)
-        for name, value in given.items():  # the grader's models win over any rebinding
-            module.__dict__[name] = value
-    restored = _restore(snapshot)
-    if restored:
-        errors["import"] = "your code replaced library functions at import (restored by the grader): " + ", ".join(restored[:8])
-    defined = sorted(k for k in module.__dict__ if not k.startswith("__"))
-    return module.__dict__, {"errors": errors, "not_run": not_run, "defined": defined, "dependent": dependent}
-
-
-def _snapshot() -> list[tuple[Any, dict[str, Any]]]:
-    """Shallow copies of the namespaces a submission could poison at import (builtins, torch, numpy)."""
-    import builtins
-
-    import numpy
-    import torch
-
-    owners = [builtins, torch, torch.Tensor, torch.nn.functional, torch.testing, numpy, torch.nn.Module]
-    return [(owner, dict(vars(owner))) for owner in owners]
-
-
-def _restore(snapshot: list[tuple[Any, dict[str, Any]]]) -> list[str]:
-    """Put back every attribute changed since :func:`_snapshot`; returns the names the *submission* replaced.
-
-    Libraries imported by a submission may wrap library functions themselves (importing ``torchvision`` pulls in
-    ``torch._dynamo``, which wraps ``torch.manual_seed``): those are restored too but not blamed on the student.
-    A change is the submission's when the new value's code was compiled from the submission (or is not code).
-    """
-    changed = []
-    for owner, saved in snapshot:
-        for name, value in saved.items():
-            current = vars(owner).get(name)
-            if current is not value:
-                try:
-                    setattr(owner, name, value)
-                    if _from_submission(current):
-                        changed.append(f"{getattr(owner, '__name__', owner)}.{name}")
-                except (AttributeError, TypeError):
-                    pass
-        for name in [n for n in vars(owner) if n not in saved and not isinstance(vars(owner)[n], types.ModuleType)]:
-            try:
-                current = vars(owner)[name]
-                delattr(owner, name)
-                if _from_submission(current):
-                    changed.append(f"{getattr(owner, '__name__', owner)}.{name}")
-            except (AttributeError, TypeError):
-                pass
-    return changed
-
-
-def _from_submission(value: Any) -> bool:
-    """Whether ``value`` came from the submission: code compiled from it, or anything that is not library code."""
-    import records
-
-    target = value
-    for _ in range(8):  # unwrap functools.wraps chains and bound methods
-        inner = getattr(target, "__wrapped__", None) or getattr(target, "__func__", None)
-        if inner is None or inner is target:
-            break
-        code = getattr(target, "__code__", None)
-        if code is not None and code.co_filename.startswith(records.SUBMISSION_FILENAME):
-            return True
-        target = inner
-    code = getattr(target, "__code__", None)
-    if code is not None:
-        return code.co_filename.startswith(records.SUBMISSION_FILENAME)
-    module = getattr(target, "__module__", None) or getattr(type(target), "__module__", "")
-    return not module or module == "submission" or module == "builtins" and not callable(target)
 
 
 class _CappedWriter(io.TextIOBase):

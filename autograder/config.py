@@ -1,0 +1,44 @@
+"""Every default of the grader in one place, each with what it is and why it has its value.
+
+Values shared with the sandboxed child (record sizes, the stdout cap, Part A's image size) live in
+:mod:`autograder.child.protocol`, the one module both sides import; the reference's GPU convergence thresholds live
+with the reference's training (``solutions.fast_training.CONVERGENCE_THRESHOLDS``), which measured them.
+"""
+
+from __future__ import annotations
+
+#: Seed of every random draw the grader makes for a submission (inputs, hypothesis cases, the child's RNG).
+GRADER_SEED = 0
+#: Extra address space per child, in MiB, on top of what it maps after importing torch: the tiny models and the
+#: 28×28 UNets at D ≤ 128 need well under 1 GiB; 3 GiB leaves room for a student's inefficient but honest code.
+MEMORY_MB = 3072
+#: Test groups run at once: one per core, at most this many (each child uses one thread).
+MAX_JOBS = 4
+
+#: Wall-time limit of each test group's child, in seconds, on a 2-core CPU (``--timeout-scale`` multiplies them).
+#: The reference finishes every group in under 2 s there; the limits leave room for slow but honest code (an
+#: unbatched CFG loop, a Python loop over pixels) and for a machine shared by several children.
+TIME_LIMITS_S = {
+    "part_a_basics": 90,
+    "part_a_loops": 120,
+    "part_a_illusions": 120,
+    "blocks": 60,
+    "UnconditionalUNet": 90,
+    "TimeConditionalUNet": 90,
+    "ClassConditionalUNet": 90,
+    "add_noise": 40,
+    "ddpm_schedule": 30,
+    "ddpm": 60,
+    "ddpm_cond": 60,
+    "DDPM": 60,
+    "training": 120,
+    "gpu_convergence": 300,  # two 5-epoch trainings through the CUDA-graph engine plus sampling, ~8 s each on an H100
+}
+
+#: Model outputs on shared weights (float32; the same operations up to the summation order of convolutions).
+MODEL_ATOL = 1e-4
+#: Part A images: ``atol = PART_A_RTOL · (1 + max|expected|)`` (the CFG scale 7 and ``1/sqrt(ᾱ_990)`` magnify
+#: float32 rounding of ~1e-7 to ~1e-5).
+PART_A_RTOL = 1e-4
+#: Noise recovered from a formula must equal a recorded draw within this (float32 rounding through the formula).
+NOISE_ATOL = 2e-3

@@ -1,0 +1,268 @@
+"""Part B's DDPM groups: training losses and sampling loops on the stand-in UNet (time- and class-conditioned),
+and the ``DDPM`` module's wiring. Every step is checked against the course's algorithms for the noise the
+submission actually drew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from autograder import config
+from autograder.child import spies
+from autograder.groups.base import Group, TestSpec, record_or_reason
+from autograder.groups.part_b_common import DDPM_T, _digits, _generator, _schedule_inputs
+from autograder.sandbox import ChildRun
+from autograder.traces import Verdict, split_trace, verify_sampling, verify_training
+
+
+class DDPMTimeGroup(Group):
+    """``ddpm_forward`` and ``ddpm_sample`` on the stand-in UNet, and their shared time convention."""
+
+    def __init__(self) -> None:
+        super().__init__(name="ddpm", part="b", probe_module="probes_part_b", probe="run_ddpm", timeout_s=config.TIME_LIMITS_S["ddpm"])
+        self.tests = (
+            TestSpec("ddpm_forward: x_t, t/T and the loss follow Algorithm 1", 3.0, ("ddpm_forward",)),
+            TestSpec("ddpm_sample: every step follows Algorithm 2", 3.0, ("ddpm_sample",), public=False),
+            TestSpec("ddpm_forward and ddpm_sample use the same time convention", 1.0, ("ddpm_forward", "ddpm_sample"), public=False),
+        )
+
+    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        inputs = dict(_schedule_inputs())
+        inputs["x0"] = _digits(512, 30)
+        self.expected["schedule"] = _schedule_inputs()
+        cases = [
+            {"key": "forward", "kind": "ddpm_forward", "x": "x0", "seed": 1},
+            {"key": "sample", "kind": "ddpm_sample", "img_wh": [28, 28], "num_samples": 4, "seed": 2},
+        ]
+        self.expected["x0"] = inputs["x0"]
+        return {"conditional": False, "num_ts": DDPM_T, "cases": cases}, inputs
+
+    def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
+        spy = spies.SpyUNet()
+        schedule = self.expected["schedule"]
+        train = _verdict(run, "forward", lambda r: verify_training(r.tensors, self.expected["x0"], schedule, lambda x, t, c: spy.eps(x, t), DDPM_T))
+        sample = _verdict(run, "sample", lambda r: _sample_verdict(r, schedule, lambda x, t: spy.eps(x, t), 4))
+        return {
+            self.tests[0].name: (float(train.ok), train.message),
+            self.tests[1].name: (float(sample.ok), sample.message),
+            self.tests[2].name: _consistency(train, sample),
+        }
+
+
+class DDPMClassCondGroup(Group):
+    """``ddpm_forward_cond`` (loss and class dropout) and ``ddpm_sample_cond`` (CFG)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="ddpm_cond", part="b", probe_module="probes_part_b", probe="run_ddpm", timeout_s=config.TIME_LIMITS_S["ddpm_cond"])
+        self.tests = (
+            TestSpec("ddpm_forward_cond: x_t, t/T and the loss follow Algorithm 3", 2.0, ("ddpm_forward_cond",)),
+            TestSpec("ddpm_forward_cond: the class is dropped with probability p_uncond", 2.0, ("ddpm_forward_cond",), public=False),
+            TestSpec("ddpm_sample_cond: every step follows Algorithm 4 (CFG)", 3.0, ("ddpm_sample_cond",), public=False),
+        )
+
+    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        inputs = dict(_schedule_inputs())
+        inputs["x0"] = _digits(512, 31)
+        inputs["c"] = torch.randint(0, 10, (512,), generator=_generator(32))
+        inputs["x0_small"] = inputs["x0"][:64].clone()
+        inputs["c_small"] = inputs["c"][:64].clone()
+        inputs["c_sample"] = torch.tensor([1, 3, 5, 7])
+        self.expected.update(schedule=_schedule_inputs(), x0=inputs["x0"], c=inputs["c"],
+                             x0_small=inputs["x0_small"], c_small=inputs["c_small"], c_sample=inputs["c_sample"])
+        cases = [
+            {"key": "forward", "kind": "ddpm_forward_cond", "x": "x0", "c": "c", "p_uncond": 0.3, "seed": 1},
+            {"key": "forward_p0", "kind": "ddpm_forward_cond", "x": "x0_small", "c": "c_small", "p_uncond": 0.0, "seed": 3},
+            {"key": "sample", "kind": "ddpm_sample_cond", "c": "c_sample", "img_wh": [28, 28], "guidance_scale": 5.0, "seed": 2},
+        ]
+        return {"conditional": True, "num_ts": DDPM_T, "cases": cases}, inputs
+
+    def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
+        spy = spies.SpyUNet(conditional=True)
+        schedule = self.expected["schedule"]
+        loss = _verdict(run, "forward", lambda r: verify_training(r.tensors, self.expected["x0"], schedule, spy.eps, DDPM_T))
+        dropout = self._dropout(run)
+        c1h = F.one_hot(self.expected["c_sample"], 10).float()
+
+        def guided(gamma_sign: float = 1.0, swap: bool = False) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+            def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+                eps_c, eps_u = spy.eps(x, t, c1h), spy.eps(x, t, torch.zeros_like(c1h))
+                if swap:
+                    eps_c, eps_u = eps_u, eps_c
+                return eps_u + gamma_sign * 5.0 * (eps_c - eps_u)
+            return fn
+
+        sample = _verdict(run, "sample", lambda r: _sample_verdict(r, schedule, guided(), 4))
+        if not sample.ok and "Algorithm-2 update" in sample.message:
+            record = run.records["sample"]
+            if _sample_verdict(record, schedule, guided(swap=True), 4).ok:
+                sample.message = "ε_c and ε_u are swapped in the guidance formula: ε = ε_u + γ(ε_c − ε_u)"
+            elif _sample_verdict(record, schedule, guided(-1.0), 4).ok:
+                sample.message = "sign error in classifier-free guidance: ε = ε_u + γ(ε_c − ε_u)"
+            elif _dropped_at_sampling(record):
+                sample.message = "the class was dropped (zeroed) on conditional calls while sampling: class dropout belongs to training only"
+        return {
+            self.tests[0].name: (float(loss.ok), loss.message),
+            self.tests[1].name: dropout,
+            self.tests[2].name: (float(sample.ok), sample.message),
+        }
+
+    def _dropout(self, run: ChildRun) -> tuple[float, str]:
+        for key, _x_key, c_key, p in (("forward", "x0", "c", 0.3), ("forward_p0", "x0_small", "c_small", 0.0)):
+            record, why = record_or_reason(run, key)
+            if record is None:
+                return 0.0, why
+            calls, _ = split_trace(record.tensors)
+            if len(calls) != 1 or "c" not in calls[0]:
+                return 0.0, f"expected one UNet call with the class input, saw {len(calls)} calls"
+            cvec = calls[0]["c"]
+            one_hot = F.one_hot(self.expected[c_key], 10).float()
+            if cvec.shape != one_hot.shape:
+                return 0.0, f"class vectors of shape {list(cvec.shape)}, expected {list(one_hot.shape)}"
+            kept = (cvec - one_hot).abs().amax(dim=1) < 1e-6
+            dropped = cvec.abs().amax(dim=1) < 1e-6
+            if not bool((kept | dropped).all()):
+                return 0.0, "each class vector must be the one-hot class or all zeros (dropped)"
+            fraction = float(dropped.float().mean())
+            n = one_hot.shape[0]
+            # 5 standard deviations of a binomial proportion: false failure < 1e-6 for a correct draw.
+            slack = 5 * (p * (1 - p) / n) ** 0.5
+            if p == 0.0 and fraction > 0:
+                return 0.0, f"with p_uncond = 0, {fraction:.0%} of the classes were dropped; none should be"
+            if abs(fraction - p) > slack:
+                extra = " — class dropout not applied?" if fraction == 0 else ""
+                return 0.0, f"with p_uncond = {p}, {fraction:.1%} of the classes were dropped; expected {p:.0%} ± {slack:.1%}{extra}"
+        return 1.0, "classes dropped at the rate p_uncond (0.3 → within 5σ; 0 → none)"
+
+
+def _dropped_at_sampling(record: Any) -> bool:
+    calls, _ = split_trace(record.tensors)
+    rows = torch.cat([c["c"] for c in calls if "c" in c]) if calls else torch.zeros(0, 10)
+    if rows.numel() == 0:
+        return False
+    zero = rows.abs().amax(dim=1) < 1e-6
+    return float(zero.float().mean()) > 0.55
+
+
+def _verdict(run: ChildRun, key: str, fn: Callable[[Any], Verdict]) -> Verdict:
+    record, why = record_or_reason(run, key)
+    if record is None:
+        return Verdict(False, why)
+    try:
+        return fn(record)
+    except Exception as error:  # malformed traces: report, never crash the grader
+        return Verdict(False, f"could not check the result ({type(error).__name__}: {error})")
+
+
+def _sample_verdict(record: Any, schedule, eps_fn, batch: int) -> Verdict:
+    images = record.tensors.get("images")
+    unpassed = record.meta.get("unpassed", [])
+    if "num_samples" in unpassed and images is not None and images.shape[0] != batch:
+        return Verdict(False, f"ddpm_sample has no num_samples parameter, so the grader could not ask for {batch} samples "
+                              f"(it returned {images.shape[0]}); the assignment's signature is "
+                              "ddpm_sample(unet, ddpm_schedule, img_wh, num_ts, seed=0, num_samples=40)", None)
+    verdict = verify_sampling(record.tensors, schedule, eps_fn, DDPM_T, batch)
+    if verdict.ok:
+        frames = record.meta.get("frames", 0)
+        if frames is None or frames < 1 or not record.meta.get("frame_shapes_ok"):
+            return Verdict(False, "frames must be a non-empty list of [N, C, H, W] snapshots", verdict.convention)
+    return verdict
+
+
+def _consistency(train: Verdict, sample: Verdict) -> tuple[float, str]:
+    if train.convention is None or sample.convention is None:
+        return 0.0, "cannot be checked until ddpm_forward and ddpm_sample both pass (see those tests)"
+    if train.convention != sample.convention:
+        names = {1: "1-based (t ∈ 1…T, index t−1)", 0: "0-based (t ∈ 0…T−1, index t)"}
+        return 0.0, f"training uses {names[train.convention]} but sampling uses {names[sample.convention]}"
+    return 1.0, "training and sampling agree on t"
+
+
+class DDPMModuleGroup(Group):
+    """``DDPM``: forward/sample call the DDPM functions with its UNet and schedule (or compute the same)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="DDPM", part="b", probe_module="probes_part_b", probe="run_ddpm_class", timeout_s=config.TIME_LIMITS_S["DDPM"])
+        self.tests = (TestSpec("DDPM: forward and sample use the module's UNet, schedule and settings", 2.0, ("DDPM",)),)
+
+    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        inputs = dict(_schedule_inputs())
+        inputs.update(x=_digits(256, 40), c=torch.randint(0, 10, (256,), generator=_generator(41)),
+                      c_sample=torch.tensor([2, 4, 6]))
+        self.expected.update(schedule=_schedule_inputs(), x=inputs["x"], c=inputs["c"], c_sample=inputs["c_sample"])
+        cases = [
+            {"key": "loss", "method": "forward", "x": "x"},
+            {"key": "loss_c", "method": "forward", "x": "x", "c": "c"},
+            {"key": "sample", "method": "sample", "num_samples": 3, "seed": 5},
+            {"key": "sample_c", "method": "sample", "c": "c_sample", "guidance_scale": 5.0, "seed": 5},
+        ]
+        spec = {"betas": [1e-4, 0.02], "num_ts": DDPM_T, "p_uncond": 0.1, "cases": cases}
+        return spec, inputs
+
+    def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
+        name = self.tests[0].name
+        expected_calls = {
+            "loss": ("ddpm_forward", ["<unet>", "<schedule>", "<input x>", DDPM_T]),
+            "loss_c": ("ddpm_forward_cond", ["<unet>", "<schedule>", "<input x>", "<input c>", 0.1, DDPM_T]),
+            "sample": ("ddpm_sample", ["<unet>", "<schedule>", [28, 28], DDPM_T, 5, 3]),
+            "sample_c": ("ddpm_sample_cond", ["<unet>", "<schedule>", "<input c_sample>", [28, 28], DDPM_T, 5.0, 5]),
+        }
+        params = {
+            "ddpm_forward": ["unet", "ddpm_schedule", "x_0", "num_ts"],
+            "ddpm_forward_cond": ["unet", "ddpm_schedule", "x_0", "c", "p_uncond", "num_ts"],
+            "ddpm_sample": ["unet", "ddpm_schedule", "img_wh", "num_ts", "seed", "num_samples"],
+            "ddpm_sample_cond": ["unet", "ddpm_schedule", "c", "img_wh", "num_ts", "guidance_scale", "seed"],
+        }
+        defaults = {"seed": 0, "num_samples": 40, "guidance_scale": 5.0}
+        spy_t, spy_c = spies.SpyUNet(), spies.SpyUNet(conditional=True)
+        schedule = self.expected["schedule"]
+        for key, (fn, want) in expected_calls.items():
+            wired, why = record_or_reason(run, key + "_wired")
+            problem = why
+            if wired is not None:
+                problem = _wiring_problem(wired.meta.get("calls", []), fn, want, params[fn], defaults)
+                if not problem:
+                    continue
+            real, real_why = record_or_reason(run, key + "_real")
+            if real is None:
+                return {name: (0.0, f"{key}: {problem}")}
+            if key == "loss":
+                verdict = verify_training(real.tensors, self.expected["x"], schedule, lambda x, t, c: spy_t.eps(x, t), DDPM_T)
+            elif key == "loss_c":
+                verdict = verify_training(real.tensors, self.expected["x"], schedule, spy_c.eps, DDPM_T)
+            elif key == "sample":
+                verdict = verify_sampling(real.tensors, schedule, lambda x, t: spy_t.eps(x, t), DDPM_T, 3)
+            else:
+                c1h = F.one_hot(self.expected["c_sample"], 10).float()
+                verdict = verify_sampling(real.tensors, schedule, lambda x, t, c1h=c1h: spy_c.eps(x, t, torch.zeros_like(c1h)) + 5.0 * (
+                    spy_c.eps(x, t, c1h) - spy_c.eps(x, t, torch.zeros_like(c1h))), DDPM_T, 3)
+            if not verdict.ok:
+                return {name: (0.0, f"{key}: {problem}")}
+        return {name: (1.0, "forward and sample pass the module's UNet, schedule, p_uncond and num_ts on")}
+
+
+def _wiring_problem(calls: list[dict[str, Any]], fn: str, want: list[Any], names: list[str], defaults: dict[str, Any]) -> str:
+    matching = [c for c in calls if c.get("fn") == fn]
+    if not matching:
+        return f"{fn} was not called (calls seen: {[c.get('fn') for c in calls if c.get('fn') != 'ddpm_schedule'] or 'none'})"
+    call = matching[-1]
+    bound = dict(zip(names, call.get("args", [])))
+    bound.update(call.get("kwargs", {}))
+    for param, value in zip(names, want):
+        got = bound.get(param, defaults.get(param, "<missing>"))
+        if value == "<schedule>":
+            if not (isinstance(got, dict) and all(str(got.get(k, "")).startswith(f"<input {k}>") for k in ("betas", "alphas", "alpha_bars"))):
+                return f"{fn} did not receive the module's schedule (got {str(got)[:80]})"
+            continue
+        if isinstance(value, list):
+            got = list(got) if isinstance(got, (list, tuple)) else got
+        if isinstance(value, float) and isinstance(got, (int, float)):
+            if abs(got - value) > 1e-9:
+                return f"{fn} received {param} = {got}, expected {value}"
+            continue
+        if got != value:
+            return f"{fn} received {param} = {str(got)[:60]}, expected {value}"
+    return ""
