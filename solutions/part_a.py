@@ -22,6 +22,22 @@ Randomness comes from torch's global generator (``torch.manual_seed`` makes a ca
 
 The private ``_check_*`` helpers only validate arguments; a notebook that embeds a function's source embeds them too
 (:data:`NOTEBOOK_HELPERS`).
+
+Deliberate copies. Each loop (``iterative_denoise``, ``iterative_denoise_cfg``, ``inpaint``, ``make_flip_illusion``,
+``make_hybrids``) becomes one self-contained notebook cell, so the DDPM step is written out in every loop instead of
+being factored into a helper. Only the UNet call and how its output is combined differ; the shared lines are marked.
+A marker comment opens a region, and the region is the marker's paragraph: the lines after it up to the next blank
+line (or the end of the enclosing block)::
+
+    # DDPM step [NAME]: the source, copied verbatim into every loop below (tests/test_copies.py)
+    # DDPM step [NAME]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
+
+The first form appears once, in ``iterative_denoise``; the second in every other loop. ``NAME`` is ``schedule``
+(``t, t'``, ``ᾱ_t``, ``ᾱ_{t'}``, ``α_t``, ``β_t``) or ``update`` (``x̂_0``, the posterior mean, ``add_variance``).
+There is no end marker: keep a blank line (or the end of the loop) after each region. ``tests/test_copies.py``
+checks that every loop (every function that calls ``add_variance``) holds both regions and that each copy equals its
+source line for line, after removing the region's common indentation. To change the step, edit the source region
+and paste it over the copies.
 """
 
 from __future__ import annotations
@@ -166,6 +182,7 @@ def iterative_denoise(im_noisy: torch.Tensor, i_start: int, prompt_embeds: torch
     embeds = _check_embeds(prompt_embeds, im_noisy, "prompt_embeds")
     image = im_noisy
     for i in tqdm(range(i_start, len(timesteps) - 1), disable=not display, desc="iterative_denoise"):
+        # DDPM step [schedule]: the source, copied verbatim into every loop below (tests/test_copies.py)
         t, prev_t = timesteps[i], timesteps[i + 1]
         alpha_cumprod = stage_1.scheduler.alphas_cumprod[t]
         alpha_cumprod_prev = stage_1.scheduler.alphas_cumprod[prev_t]
@@ -175,6 +192,7 @@ def iterative_denoise(im_noisy: torch.Tensor, i_start: int, prompt_embeds: torch
         model_output = stage_1.unet(image.to(stage_1.unet.dtype), t, encoder_hidden_states=embeds, return_dict=False)[0]
         noise_est, predicted_variance = model_output[:, :3].to(image.dtype), model_output[:, 3:].to(image.dtype)
 
+        # DDPM step [update]: the source, copied verbatim into every loop below (tests/test_copies.py)
         x0_est = (image - (1 - alpha_cumprod).sqrt() * noise_est) / alpha_cumprod.sqrt()
         pred_prev_image = (alpha_cumprod_prev.sqrt() * beta / (1 - alpha_cumprod)) * x0_est + (
             alpha.sqrt() * (1 - alpha_cumprod_prev) / (1 - alpha_cumprod)
@@ -214,6 +232,7 @@ def iterative_denoise_cfg(im_noisy: torch.Tensor, i_start: int, prompt_embeds: t
     embeds = torch.cat([cond, uncond])
     image = im_noisy
     for i in tqdm(range(i_start, len(timesteps) - 1), disable=not display, desc="iterative_denoise_cfg"):
+        # DDPM step [schedule]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
         t, prev_t = timesteps[i], timesteps[i + 1]
         alpha_cumprod = stage_1.scheduler.alphas_cumprod[t]
         alpha_cumprod_prev = stage_1.scheduler.alphas_cumprod[prev_t]
@@ -227,6 +246,7 @@ def iterative_denoise_cfg(im_noisy: torch.Tensor, i_start: int, prompt_embeds: t
         noise_est_uncond = uncond_output[:, :3]
         noise_est = noise_est_uncond + scale * (noise_est_cond - noise_est_uncond)
 
+        # DDPM step [update]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
         x0_est = (image - (1 - alpha_cumprod).sqrt() * noise_est) / alpha_cumprod.sqrt()
         pred_prev_image = (alpha_cumprod_prev.sqrt() * beta / (1 - alpha_cumprod)) * x0_est + (
             alpha.sqrt() * (1 - alpha_cumprod_prev) / (1 - alpha_cumprod)
@@ -289,6 +309,7 @@ def inpaint(original_image: torch.Tensor, mask: torch.Tensor, prompt_embeds: tor
     embeds = torch.cat([cond, uncond])
     image = torch.randn_like(original_image)
     for i in tqdm(range(len(timesteps) - 1), disable=not display, desc="inpaint"):
+        # DDPM step [schedule]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
         t, prev_t = timesteps[i], timesteps[i + 1]
         alpha_cumprod = stage_1.scheduler.alphas_cumprod[t]
         alpha_cumprod_prev = stage_1.scheduler.alphas_cumprod[prev_t]
@@ -302,11 +323,13 @@ def inpaint(original_image: torch.Tensor, mask: torch.Tensor, prompt_embeds: tor
         noise_est_uncond = uncond_output[:, :3]
         noise_est = noise_est_uncond + scale * (noise_est_cond - noise_est_uncond)
 
+        # DDPM step [update]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
         x0_est = (image - (1 - alpha_cumprod).sqrt() * noise_est) / alpha_cumprod.sqrt()
         pred_prev_image = (alpha_cumprod_prev.sqrt() * beta / (1 - alpha_cumprod)) * x0_est + (
             alpha.sqrt() * (1 - alpha_cumprod_prev) / (1 - alpha_cumprod)
         ) * image
         image = add_variance(predicted_variance, t, pred_prev_image)
+
         image = m * image + (1 - m) * forward(original_image, prev_t)
     return image
 
@@ -341,6 +364,7 @@ def make_flip_illusion(image: torch.Tensor, i_start: int, prompt_embeds_1: torch
     uncond = _check_embeds(uncond_prompt_embeds, image, "uncond_prompt_embeds")
     embeds = torch.cat([p1, p2, uncond, uncond])
     for i in tqdm(range(i_start, len(timesteps) - 1), disable=not display, desc="make_flip_illusion"):
+        # DDPM step [schedule]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
         t, prev_t = timesteps[i], timesteps[i + 1]
         alpha_cumprod = stage_1.scheduler.alphas_cumprod[t]
         alpha_cumprod_prev = stage_1.scheduler.alphas_cumprod[prev_t]
@@ -356,6 +380,7 @@ def make_flip_illusion(image: torch.Tensor, i_start: int, prompt_embeds_1: torch
         noise_est = (noise_1 + noise_2) / 2
         predicted_variance = (out_1[:, 3:] + out_2[:, 3:].flip(2)) / 2
 
+        # DDPM step [update]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
         x0_est = (image - (1 - alpha_cumprod).sqrt() * noise_est) / alpha_cumprod.sqrt()
         pred_prev_image = (alpha_cumprod_prev.sqrt() * beta / (1 - alpha_cumprod)) * x0_est + (
             alpha.sqrt() * (1 - alpha_cumprod_prev) / (1 - alpha_cumprod)
@@ -397,6 +422,7 @@ def make_hybrids(image: torch.Tensor, i_start: int, prompt_embeds_1: torch.Tenso
     uncond = _check_embeds(uncond_prompt_embeds, image, "uncond_prompt_embeds")
     embeds = torch.cat([p1, p2, uncond])
     for i in tqdm(range(i_start, len(timesteps) - 1), disable=not display, desc="make_hybrids"):
+        # DDPM step [schedule]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
         t, prev_t = timesteps[i], timesteps[i + 1]
         alpha_cumprod = stage_1.scheduler.alphas_cumprod[t]
         alpha_cumprod_prev = stage_1.scheduler.alphas_cumprod[prev_t]
@@ -413,6 +439,7 @@ def make_hybrids(image: torch.Tensor, i_start: int, prompt_embeds_1: torch.Tenso
         noise_est = low_1 + high_2
         predicted_variance = (out_1[:, 3:] + out_2[:, 3:]) / 2
 
+        # DDPM step [update]: copy of iterative_denoise's (each loop is one self-contained notebook cell)
         x0_est = (image - (1 - alpha_cumprod).sqrt() * noise_est) / alpha_cumprod.sqrt()
         pred_prev_image = (alpha_cumprod_prev.sqrt() * beta / (1 - alpha_cumprod)) * x0_est + (
             alpha.sqrt() * (1 - alpha_cumprod_prev) / (1 - alpha_cumprod)
