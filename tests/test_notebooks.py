@@ -303,7 +303,9 @@ def test_student_pack_holds_no_solution(tmp_path):
     path = pack(REPO, tmp_path / "student.zip")
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-        assert "assignment/part_b.ipynb" in names and "assignment/checks.py" in names
+        checks = {f"assignment/checks/{module}.py" for module in ("__init__", "registry", "tracing", "blocks", "unets",
+                                                                "ddpm", "fake_pipelines", "part_a")}
+        assert "assignment/part_b.ipynb" in names and checks <= set(names), sorted(checks - set(names))
         assert "requirements.txt" in names and "data/mnist_classifier.safetensors" in names
         forbidden = [n for n in names if n.split("/")[0] in {"solutions", "autograder", "tests", "docker", ".ci"}]
         assert not forbidden, f"instructor files in the pack: {forbidden}"

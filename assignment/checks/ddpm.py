@@ -1,0 +1,290 @@
+"""Part B noise and DDPM checks: ``add_noise``, ``ddpm_schedule``, the training losses and samplers (against an
+oracle UNet that knows the clean image), and the ``DDPM`` module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .registry import CheckFailed, _expect, _expect_tensor, _register, _shape, _Skip
+
+# ---------------------------------------------------------------------------- Part B: add_noise
+
+
+@_register("add_noise", "add_noise keeps shape and dtype; σ = 0 changes nothing")
+def _add_noise_shape(fn, ns):
+    x = torch.rand(3, 1, 28, 28)
+    z = _expect_tensor(fn(x, 0.5), (3, 1, 28, 28), "add_noise(x, 0.5)")
+    _expect(z.dtype == x.dtype, f"dtype should stay {x.dtype}, got {z.dtype}")
+    _expect(torch.allclose(fn(x, 0.0), x), "add_noise(x, 0) should return x")
+
+
+@_register("add_noise", "z − x has mean 0 and standard deviation σ")
+def _add_noise_stats(fn, ns):
+    x = torch.rand(64, 1, 28, 28)
+    for sigma in (0.2, 1.0):
+        noise = fn(x, sigma) - x
+        mean, std = noise.mean().item(), noise.std().item()
+        _expect(abs(mean) < 0.02 * sigma + 0.005, f"σ = {sigma}: the noise mean should be ≈ 0, got {mean:.4f}")
+        _expect(abs(std - sigma) < 0.03 * sigma, f"σ = {sigma}: the noise std should be ≈ {sigma}, got {std:.4f}")
+
+
+# ------------------------------------------------------------------------------- Part B: DDPM
+
+
+@_register("ddpm_schedule", "ddpm_schedule(1e-4, 0.02, 300): betas evenly spaced, alphas = 1 − betas, ᾱ = cumprod")
+def _schedule(fn, ns):
+    s = fn(1e-4, 0.02, 300)
+    _expect(isinstance(s, dict), f"should return a dict, got {type(s).__name__}")
+    for key in ("betas", "alphas", "alpha_bars"):
+        _expect(key in s, f"the dict has no key {key!r} (keys: {sorted(s)})")
+        _expect_tensor(s[key], (300,), f"schedule[{key!r}]")
+    b, a, ab = (s[k].double() for k in ("betas", "alphas", "alpha_bars"))
+    _expect(abs(b[0] - 1e-4) < 1e-9 and abs(b[-1] - 0.02) < 1e-8,
+            f"betas should run from 1e-4 to 0.02 inclusive, got {b[0]:.3g} … {b[-1]:.3g}")
+    steps = b[1:] - b[:-1]
+    _expect(torch.allclose(steps, steps.mean().expand_as(steps), atol=1e-7), "betas are not evenly spaced")
+    _expect(torch.allclose(a, 1 - b, atol=1e-6), "alphas should be 1 − betas")
+    _expect(abs(ab[0] - a[0]) < 1e-6, f"alpha_bars[0] should equal alphas[0] (t = 1), got {ab[0]:.6f} vs {a[0]:.6f}")
+    _expect(torch.allclose(ab[1:] / ab[:-1], a[1:], atol=1e-5), "alpha_bars should be the cumulative product of alphas")
+
+
+def _fixture_schedule(num_ts: int) -> dict[str, torch.Tensor]:
+    """A test schedule (not the assignment's): ᾱ falls from 0.99 to 0.05; alphas and betas follow from it."""
+    alpha_bars = torch.linspace(0.99, 0.05, num_ts)
+    alphas = alpha_bars / torch.cat([torch.ones(1), alpha_bars[:-1]])
+    return {"betas": 1 - alphas, "alphas": alphas, "alpha_bars": alpha_bars}
+
+
+class _Oracle(nn.Module):
+    """A fake UNet that knows the clean image(s): it returns the exact noise ``(x_t − √ᾱ_t x*) / √(1 − ᾱ_t)``.
+
+    ``zero_based`` picks how ``t/T`` is read (``t ∈ {1..T}`` or ``{0..T−1}``). Targets: one image for every input,
+    or, when ``class_targets`` is given, the target of the (masked) one-hot class, ``uncond_target`` for none.
+    """
+
+    def __init__(self, schedule, num_ts, target, zero_based=False, class_targets=None, uncond_target=None):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(()))
+        self.alpha_bars, self.num_ts, self.target = schedule["alpha_bars"], num_ts, target
+        self.zero_based, self.class_targets, self.uncond_target = zero_based, class_targets, uncond_target
+        self.in_channels, self.num_classes = 1, 10
+        self.seen_t: list[torch.Tensor] = []
+        self.seen_c: list[torch.Tensor] = []
+
+    def forward(self, x, *args, mask=None):
+        c, t = (None, args[0]) if len(args) == 1 else (args[0], args[1])
+        if len(args) == 3:
+            mask = args[2]
+        t = torch.as_tensor(t, dtype=torch.float64).reshape(-1).expand(x.shape[0])
+        self.seen_t.append(t.detach().clone())
+        steps = torch.round(t * self.num_ts).long() - (0 if self.zero_based else 1)
+        if int(steps.min()) < 0 or int(steps.max()) >= self.num_ts:
+            raise CheckFailed(f"the UNet received t/T outside the range of a {self.num_ts}-step schedule "
+                              f"(t·T from {float(t.min() * self.num_ts):.2f} to {float(t.max() * self.num_ts):.2f}); "
+                              "is t normalised by T?")
+        ab = self.alpha_bars.double()[steps].view(-1, 1, 1, 1)
+        target = self._targets(x, c, mask).double()
+        eps = (x.double() - ab.sqrt() * target) / (1 - ab).sqrt()
+        return eps.to(x.dtype) * self.weight
+
+    def _targets(self, x, c, mask):
+        if c is None:
+            return self.target.expand_as(x)
+        c = F.one_hot(c.long(), 10).double() if c.dim() == 1 else c.double()
+        if mask is not None:
+            c = c * torch.as_tensor(mask).double().reshape(-1, 1)
+        self.seen_c.append(c.detach().clone())
+        targets = torch.stack([self.class_targets[int(row.argmax())] if row.abs().sum() > 0 else self.uncond_target
+                               for row in c])
+        return targets
+
+
+def _either_convention(run: Callable[[bool], str | None]) -> None:
+    """Pass if the check passes with the 1-based (``t ∈ {1..T}``) or the 0-based time convention."""
+    problems = []
+    for zero_based in (False, True):
+        try:
+            problem = run(zero_based)
+        except CheckFailed as failure:
+            problem = str(failure)
+        if problem is None:
+            return
+        problems.append(problem)
+    raise CheckFailed(problems[0])
+
+
+@_register("ddpm_forward", "ddpm_forward with a perfect noise predictor gives loss 0 (x_t, ᾱ_t, t/T all consistent)")
+def _ddpm_forward_oracle(fn, ns):
+    num_ts = 10
+    schedule = _fixture_schedule(num_ts)
+    x0 = torch.rand(256, 1, 28, 28)
+
+    def run(zero_based):
+        oracle = _Oracle(schedule, num_ts, None, zero_based)
+        oracle.target = x0
+        loss = fn(oracle, schedule, x0, num_ts)
+        _expect(torch.is_tensor(loss) and loss.dim() == 0, f"should return a scalar tensor, got {_shape(loss)}")
+        _expect(loss.requires_grad, "the loss should be differentiable (it must come from the UNet's output)")
+        if loss.item() > 1e-6:
+            return (f"the loss is {loss.item():.4g}, expected 0 for a UNet that predicts the true noise: check "
+                    "x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε, the ᾱ index and that the UNet gets t/T")
+        return None
+
+    _either_convention(run)
+
+
+@_register("ddpm_forward", "ddpm_forward draws t uniformly over all T steps")
+def _ddpm_forward_times(fn, ns):
+    num_ts = 10
+    schedule = _fixture_schedule(num_ts)
+    oracle = _Oracle(schedule, num_ts, torch.zeros(1, 1, 28, 28), zero_based=True)
+    x0 = torch.zeros(512, 1, 28, 28)
+    try:
+        fn(oracle, schedule, x0, num_ts)
+    except CheckFailed:  # 1-based t reaches T: read it 1-based instead
+        oracle = _Oracle(schedule, num_ts, torch.zeros(1, 1, 28, 28), zero_based=False)
+        fn(oracle, schedule, x0, num_ts)
+    _expect(bool(oracle.seen_t), "the UNet was never called")
+    steps = torch.round(oracle.seen_t[-1] * num_ts).long()
+    distinct = sorted(set(steps.tolist()))
+    _expect(len(distinct) == num_ts, f"with T = {num_ts} every t should occur among 512 draws; got t·T in {distinct}")
+
+
+@_register("ddpm_forward_cond", "ddpm_forward_cond with a perfect noise predictor gives loss 0")
+def _ddpm_forward_cond_oracle(fn, ns):
+    num_ts = 10
+    schedule = _fixture_schedule(num_ts)
+    x0 = torch.rand(128, 1, 28, 28)
+    c = torch.arange(128) % 10
+    class_targets = [torch.full((1, 28, 28), k / 10) for k in range(10)]
+
+    def run(zero_based):
+        oracle = _Oracle(schedule, num_ts, None, zero_based, class_targets, torch.zeros(1, 28, 28))
+        oracle._targets = lambda x, c_, mask: x0  # every sample's clean image is its own x_0
+        loss = fn(oracle, schedule, x0, c, 0.1, num_ts)
+        _expect(torch.is_tensor(loss) and loss.dim() == 0, f"should return a scalar tensor, got {_shape(loss)}")
+        if loss.item() > 1e-6:
+            return f"the loss is {loss.item():.4g}, expected 0 for a UNet that predicts the true noise"
+        return None
+
+    _either_convention(run)
+
+
+@_register("ddpm_forward_cond", "ddpm_forward_cond drops the class with probability p_uncond")
+def _ddpm_forward_cond_dropout(fn, ns):
+    num_ts = 10
+    schedule = _fixture_schedule(num_ts)
+    n = 2000
+    x0 = torch.zeros(n, 1, 28, 28)
+    c = torch.arange(n) % 10
+    zero = torch.zeros(1, 28, 28)
+    for p, lo, hi in ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (0.5, 0.44, 0.56)):
+        oracle = _Oracle(schedule, num_ts, None, True, [zero] * 10, zero)
+        try:
+            fn(oracle, schedule, x0, c, p, num_ts)
+        except CheckFailed:
+            oracle = _Oracle(schedule, num_ts, None, False, [zero] * 10, zero)
+            fn(oracle, schedule, x0, c, p, num_ts)
+        _expect(bool(oracle.seen_c), "the UNet never received a class")
+        dropped = (oracle.seen_c[-1].abs().sum(dim=1) == 0).double().mean().item()
+        _expect(lo <= dropped <= hi, f"p_uncond = {p}: {dropped:.1%} of the classes were dropped")
+
+
+def _sampler_check(name: str, conditional: bool) -> None:
+    @_register(name, f"{name}: shapes, frames, and the same seed gives the same images")
+    def shapes(fn, ns):
+        num_ts = 8
+        schedule = _fixture_schedule(num_ts)
+        unet = _ZeroUNet()
+        if conditional:
+            c = torch.tensor([1, 2, 3])
+            out1, out2, out3 = (fn(unet, schedule, c, (28, 28), num_ts, 5.0, seed) for seed in (0, 0, 1))
+        else:
+            out1, out2, out3 = (fn(unet, schedule, (28, 28), num_ts, seed, 3) for seed in (0, 0, 1))
+        _expect(isinstance(out1, tuple) and len(out1) == 2, "should return (images, frames)")
+        images, frames = out1
+        _expect_tensor(images, (3, 1, 28, 28), "images")
+        _expect(isinstance(frames, list) and len(frames) >= 2, "frames should be a list of snapshots (at least 2)")
+        for frame in frames:
+            _expect_tensor(frame, (3, 1, 28, 28), "each frame")
+        _expect(torch.equal(images.cpu(), out2[0].cpu()), "the same seed should give the same images")
+        _expect(not torch.equal(images.cpu(), out3[0].cpu()), "a different seed should give different images")
+
+    @_register(name, f"{name} with a perfect noise predictor returns the clean image" +
+               (" (γ = 1: conditional; γ = 0: unconditional)" if conditional else ""))
+    def oracle(fn, ns):
+        num_ts = 12
+        schedule = _fixture_schedule(num_ts)
+        target = torch.rand(1, 28, 28, generator=torch.Generator().manual_seed(1))
+        class_targets = [torch.full((1, 28, 28), k / 10) for k in range(10)]
+        uncond = -target
+
+        def run(zero_based):
+            unet = _Oracle(schedule, num_ts, target, zero_based, class_targets, uncond)
+            if not conditional:
+                images, _ = fn(unet, schedule, (28, 28), num_ts, 0, 2)
+                wanted = target.expand(2, 1, 28, 28)
+                return _compare(images, wanted, "the sampled images are not the clean image: check x̂_0, the "
+                                "update's coefficients (ᾱ_t, ᾱ_{t−1}, α_t, β_t), z = 0 on the last step, and t/T")
+            c = torch.tensor([3, 7])
+            for gamma, wanted, hint in (
+                (1.0, torch.stack([class_targets[3], class_targets[7]]), "γ = 1 should follow the conditional estimate"),
+                (0.0, uncond.expand(2, 1, 28, 28), "γ = 0 should follow the unconditional estimate"),
+            ):
+                images, _ = fn(unet, schedule, c, (28, 28), num_ts, gamma, 0)
+                problem = _compare(images, wanted, f"{hint}: check ε = ε_u + γ (ε_c − ε_u) and the update")
+                if problem:
+                    return problem
+            return None
+
+        _either_convention(run)
+
+
+def _compare(images: torch.Tensor, wanted: torch.Tensor, message: str) -> str | None:
+    error = (images.detach().cpu().double() - wanted.double()).abs().max().item()
+    return None if error < 1e-3 else f"{message} (max error {error:.3g})"
+
+
+class _ZeroUNet(nn.Module):
+    """A stand-in UNet that predicts zero noise (any conditioning accepted)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(()))
+        self.in_channels, self.num_classes = 1, 10
+
+    def forward(self, x, *args, **kwargs):
+        return x * self.weight
+
+
+_sampler_check("ddpm_sample", conditional=False)
+_sampler_check("ddpm_sample_cond", conditional=True)
+
+
+def _check_ddpm(ddpm: nn.Module, c: torch.Tensor | None) -> None:
+    x = torch.rand(4, 1, 28, 28)
+    loss = ddpm(x) if c is None else ddpm(x, c)
+    _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
+    _expect(abs(loss.item() - 1.0) < 0.25, f"with a UNet predicting zero the loss should be ≈ E[ε²] = 1, got {loss.item():.3f}")
+    images, frames = ddpm.sample(num_samples=3) if c is None else ddpm.sample(c=c[:3], guidance_scale=5.0)
+    _expect_tensor(images, (3, 1, 28, 28), "sample(...) images" if c is None else "sample(c=[0, 1, 2]) images")
+    _expect(isinstance(frames, list) and len(frames) > 0, "sample should also return the frames")
+
+
+@_register("DDPM", "DDPM, time only: forward(x) gives a scalar loss; sample(num_samples=3) returns (images, frames)")
+def _ddpm_time(cls, ns):
+    ddpm = cls(_ZeroUNet(), betas=(1e-4, 0.02), num_ts=10)
+    _expect(isinstance(ddpm, nn.Module), "DDPM should be an nn.Module")
+    _check_ddpm(ddpm, None)
+
+
+@_register("DDPM", "DDPM, class-conditioned: forward(x, c) gives a scalar loss; sample(c=...) returns (images, frames)")
+def _ddpm_class(cls, ns):
+    if "ddpm_forward_cond" not in ns or "ddpm_sample_cond" not in ns:
+        raise _Skip("define ddpm_forward_cond and ddpm_sample_cond (Part 2.4–2.5), then run check(DDPM) again")
+    _check_ddpm(cls(_ZeroUNet(), betas=(1e-4, 0.02), num_ts=10), torch.tensor([0, 1, 2, 3]))
+

@@ -1,0 +1,107 @@
+"""The checks' registry and runner: ``check(obj)`` looks up the checks registered under ``obj``'s name, runs
+them and prints ✅ / ❌ / ➖ per check; the check modules register with :func:`_register` and fail with
+:func:`_expect` (a :class:`CheckFailed` whose message is what the student reads).
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+class CheckFailed(AssertionError):
+    """A public check found a problem; the message says what was expected and what came."""
+
+
+@dataclass(frozen=True)
+class _Check:
+    description: str
+    run: Callable[[Any, dict], None]
+
+
+CHECKS: dict[str, list[_Check]] = {}
+"""Public checks per SPEC name: ``name → [(description, run(obj, namespace))]``."""
+
+
+def check(obj: Any) -> None:
+    """Run the public checks of ``obj`` (a function or class you defined) and print a line per check.
+
+    Never raises: a stub that is not implemented yet shows as ❌. (:func:`run_checks` returns the counts.)
+    """
+    run_checks(obj)
+
+
+def run_checks(obj: Any, verbose: bool = True) -> tuple[int, int]:
+    """Run the public checks of ``obj``; returns ``(passed, total)`` (skipped checks count as passed)."""
+    name = getattr(obj, "__name__", None)
+    checks = CHECKS.get(name or "")
+    say = print if verbose else (lambda *args: None)
+    if not checks:
+        say(f"ℹ️  no public checks for {name or obj!r}")
+        return 0, 0
+    namespace = _namespace(obj)
+    passed = 0
+    for item in checks:
+        torch.manual_seed(0)
+        try:
+            item.run(obj, namespace)
+        except NotImplementedError:
+            say(f"❌ {name}: not implemented yet (it raises NotImplementedError)")
+            return 0, len(checks)
+        except _Skip as skip:
+            passed += 1
+            say(f"➖ {item.description}: not checked yet ({skip})")
+        except CheckFailed as failure:
+            say(f"❌ {item.description}: {failure}")
+        except Exception as error:  # the student's code crashed: say where, briefly
+            say(f"❌ {item.description}: raised {type(error).__name__}: {error}")
+        else:
+            passed += 1
+            say(f"✅ {item.description}")
+    total = len(checks)
+    say(f"{'✅' if passed == total else '❌'} {name}: {passed}/{total} public checks passed")
+    return passed, total
+
+
+class _Skip(Exception):
+    """A check that cannot run yet (e.g. it needs a function defined further down the notebook)."""
+
+
+
+
+def _register(name: str, description: str):
+    def decorator(run: Callable[[Any, dict], None]) -> Callable[[Any, dict], None]:
+        CHECKS.setdefault(name, []).append(_Check(description, run))
+        return run
+
+    return decorator
+
+
+def _namespace(obj: Any) -> dict:
+    """The globals the student's code sees (the notebook's namespace for notebook-defined objects)."""
+    obj = inspect.unwrap(obj)  # decorated functions (@torch.no_grad()) keep the original in __wrapped__
+    if hasattr(obj, "__globals__"):
+        return obj.__globals__
+    module = sys.modules.get(getattr(obj, "__module__", ""), None)
+    return vars(module) if module is not None else {}
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+def _shape(t: Any) -> str:
+    return str(list(t.shape)) if torch.is_tensor(t) else type(t).__name__
+
+
+def _expect_tensor(value: Any, shape: tuple[int, ...], what: str) -> torch.Tensor:
+    _expect(torch.is_tensor(value), f"{what} should be a torch.Tensor, got {type(value).__name__}")
+    _expect(tuple(value.shape) == shape, f"{what} should have shape {list(shape)}, got {_shape(value)}")
+    _expect(value.is_floating_point(), f"{what} should be a float tensor, got {value.dtype}")
+    return value
