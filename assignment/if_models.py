@@ -186,7 +186,6 @@ def make_tiny_if_pipeline(seed: int = 0, sample_size: int = 16, embed_dim: int =
     loading. It saves and loads with ``save_pretrained`` / ``DiffusionPipeline.from_pretrained``. ``seed`` fixes the
     weights.
     """
-    from diffusers import IFPipeline
 
     torch.manual_seed(seed)
     unet = make_if_unet(sample_size=sample_size, block_out_channels=tuple(block_out_channels), embed_dim=embed_dim,

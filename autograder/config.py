@@ -35,6 +35,15 @@ TIME_LIMITS_S = {
     "gpu_convergence": 300,  # two 5-epoch trainings through the CUDA-graph engine plus sampling, ~8 s each on an H100
 }
 
+#: Wall-time limit of one probe call (one case of a group), in seconds, on a 2-core CPU: every reference call takes
+#: under a second there (the slowest, a 20-step CPU training run of a UNet, about 1 s), so a call still running after
+#: 10 s (ten times the slowest) is stuck; the harness stops it, and the group is re-run without it (so other functions keep their points).
+CALL_LIMIT_S = 10.0
+#: Calls that legitimately take longer: the GPU group trains two DDPMs (graph capture, compilation fallbacks).
+CALL_LIMITS_S = {"gpu_convergence": 240.0}
+#: How many times a group that stopped mid-call is re-run without the calls it stopped in.
+MAX_RERUNS = 3
+
 #: Model outputs on shared weights (float32; the same operations up to the summation order of convolutions).
 MODEL_ATOL = 1e-4
 #: Part A images: ``atol = PART_A_RTOL · (1 + max|expected|)`` (the CFG scale 7 and ``1/sqrt(ᾱ_990)`` magnify

@@ -78,7 +78,7 @@ def main() -> None:
             torch._dynamo.reset()
             ddpm.unet.compile(mode=compile_mode)
         started = time.perf_counter()
-        result = train_with_cuda_graph(ddpm, lambda b: ddpm(b["x"], b["c"]), {"x": x, "c": c}, epochs=1,
+        result = train_with_cuda_graph(ddpm, lambda b, ddpm=ddpm: ddpm(b["x"], b["c"]), {"x": x, "c": c}, epochs=1,
                                        max_steps=args.steps, **kw)
         print(f"{name:<40} {result.mode:<6} {result.images_per_second:>9,.0f} img/s "
               f"({128 / result.images_per_second * 1e3:.2f} ms/step), capture {result.capture_seconds:.1f} s, "

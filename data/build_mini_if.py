@@ -71,8 +71,8 @@ def to_classifier_input(images: torch.Tensor) -> torch.Tensor:
 def write_assets() -> None:
     """Prompt embeddings and the test image, mask and scribble for Part A (deterministic, CPU)."""
     from assignment.images import DATA_DIR, save_image
-    from assignment.mnist import load_mnist, mnist_tensors
     from assignment.masks import rectangle_mask
+    from assignment.mnist import load_mnist, mnist_tensors
 
     prompts.save_prompt_embeds(prompts.make_mini_prompt_embeds(), prompts.MINI_PROMPT_EMBEDS_PATH)
     digits, labels = mnist_tensors(load_mnist(train=False))
@@ -170,7 +170,7 @@ def train(minutes: float, max_steps: int, batch_size: int, lr: float, out_dir: P
     record = {"init": str(init.name) if init is not None else None, "ema_decay": ema_decay, "parameters": n_params, "steps": step, "batch_size": batch_size, "lr": lr, "train_seconds": round(seconds, 1),
               "device": torch.cuda.get_device_name() if device.startswith("cuda") else device, "seed": SEED,
               "final_loss_simple": round(loss_simple.item(), 4), "final_loss_vb": round(loss_vb.item(), 4),
-              "loss_log": [l for l in losses if l is not None]}
+              "loss_log": [value for value in losses if value is not None]}
     (out_dir / "training.json").write_text(json.dumps(record, indent=1))
     return record
 

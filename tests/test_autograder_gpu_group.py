@@ -4,8 +4,8 @@ import torch
 
 from assignment.mnist import load_mnist, mnist_tensors
 from autograder.grading import all_groups
-from autograder.sandbox import ChildRun, Record
 from autograder.groups.gpu import LIMITS, GPUConvergenceGroup
+from autograder.sandbox import ChildRun, Record
 
 
 def _run(class_samples, time_samples, class_loss=0.03, time_loss=0.03):

@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-import sys
-
 from autograder.grading import Options, grade_many
-from autograder.sandbox import REPO_ROOT
 from autograder.results import validate_results, write_results
+from autograder.sandbox import REPO_ROOT
 
 HOSTILE = Path(__file__).resolve().parents[1] / "autograder" / "validate" / "zoo_files" / "hostile"
 TIMEOUT_SCALE = 0.25

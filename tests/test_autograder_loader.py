@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.loader import MAX_FILE_BYTES, load_submission
+from autograder.submission import MAX_FILE_BYTES, load_submission
 
 
 def _notebook(path: Path, cells: list[str], language: str = "python") -> Path:

@@ -147,8 +147,10 @@ def _run_group(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], su
     spec = json.loads((group_dir / protocol.SPEC_FILE).read_text())
     recorder = records.Recorder(group_dir / "out")
     torch.manual_seed(int(batch.get("seed", 0)))
+    recorder.journal("start", "_load")
     namespace, load_log = execution.execute_submission(submission, given)
     recorder.save("_load", meta=load_log)
+    recorder.journal("end", "_load")
     torch.manual_seed(int(batch.get("seed", 0)))
     module = importlib.import_module(group["probe_module"])
     getattr(module, group["probe"])(namespace, spec, inputs, recorder)
@@ -160,12 +162,14 @@ def _reap(running: dict[int, tuple[dict[str, Any], float, float, int]], work: Pa
     """Collect finished children, kill those past their time limit, and write each group's status."""
     now = time.monotonic()
     for pid, (group, deadline, start, uid) in list(running.items()):
-        timed_out = False
+        timed_out, case_timed_out = False, None
         try:
             done, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             done, status = pid, 0
-        if done == 0 and now > deadline:
+        if done == 0:
+            case_timed_out = _call_past_its_limit(work / "groups" / group["name"] / "out", group["limits"].get("case_s"))
+        if done == 0 and (now > deadline or case_timed_out):
             _kill_child(pid, uid)
             done, status = os.waitpid(pid, 0)
             timed_out = True
@@ -175,12 +179,30 @@ def _reap(running: dict[int, tuple[dict[str, Any], float, float, int]], work: Pa
         del running[pid]
         code = os.waitstatus_to_exitcode(status)
         (work / "groups" / group["name"] / protocol.STATUS_FILE).write_text(json.dumps(
-            {"returncode": code, "timed_out": timed_out, "wall_s": time.monotonic() - start}))
+            {"returncode": code, "timed_out": timed_out, "case_timed_out": case_timed_out,
+             "wall_s": time.monotonic() - start}))
     try:  # orphans re-parented to us (we are PID 1 in the namespace)
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
             pass
     except ChildProcessError:
         pass
+
+
+def _call_past_its_limit(out: Path, case_s: float | None) -> str | None:
+    """The key of the probe call running for longer than ``case_s`` seconds (from the group's journal), or None."""
+    if not case_s:
+        return None
+    journal = out / protocol.JOURNAL_FILE
+    try:
+        started = journal.stat().st_mtime
+        with open(journal, "rb") as handle:
+            handle.seek(max(0, journal.stat().st_size - 200))
+            last = handle.read().decode("utf-8", "replace").strip().splitlines()[-1]
+    except (OSError, IndexError):
+        return None
+    if last.startswith("start ") and time.time() - started > float(case_s):
+        return last[len("start "):]
+    return None
 
 
 def _kill_child(pgid: int, uid: int) -> None:

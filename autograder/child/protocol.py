@@ -26,6 +26,11 @@ STDOUT_CAP = 64 * 1024
 #: padding needs more than 16 pixels), small enough for the tiny random IF-compatible UNet to run in milliseconds.
 PART_A_SIZE = 32
 
+#: In each group's ``out/``: one line ``start KEY`` before each probe call and ``end KEY`` after its record is
+#: written, so that when a child stops mid-call the grader knows which call it was (and the harness can stop a
+#: call that runs past its own time limit).
+JOURNAL_FILE = ".journal"
+
 BATCH_FILE = "batch.json"
 SPEC_FILE = "spec.json"
 INPUTS_FILE = "inputs.safetensors"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from protocol import MAX_RECORD_BYTES, SUBMISSION_FILENAME
+from protocol import JOURNAL_FILE, MAX_RECORD_BYTES, SUBMISSION_FILENAME
 from safetensors.torch import save_file
 
 
@@ -48,16 +48,27 @@ class Recorder:
         save_file(plain, str(tmp), metadata={"json": json.dumps(meta, default=str)})
         os.replace(tmp, self.out_dir / f"{key}.safetensors")
 
+    def journal(self, event: str, key: str) -> None:
+        """Append ``event KEY`` to the group's journal (``start`` before a call, ``end`` after its record)."""
+        fd = os.open(self.out_dir / JOURNAL_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, f"{event} {key}\n".encode())
+        finally:
+            os.close(fd)
+
     def run(self, key: str, fn: Callable[[], tuple[dict[str, Any], dict[str, Any]]]) -> bool:
         """Call ``fn() -> (tensors, meta)`` and save its record, or the student error it raised."""
+        self.journal("start", key)
         try:
             tensors, meta = fn()
         except BaseException as error:  # student code may raise anything, SystemExit included
             if isinstance(error, KeyboardInterrupt):
                 raise
             self.save(key, meta={"error": describe_error(error)})
+            self.journal("end", key)
             return False
         self.save(key, tensors, meta)
+        self.journal("end", key)
         return True
 
 

@@ -24,9 +24,11 @@ _KEY = re.compile(r"^[A-Za-z0-9_.-]{1,80}\.safetensors$")
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one child: wall time (s), extra address space (MiB), processes, file size (MiB)."""
+    """Resource limits for one child: wall time of the group and of each probe call (s), extra address space
+    (MiB), processes, file size (MiB)."""
 
     timeout_s: float = 60.0
+    case_s: float | None = config.CALL_LIMIT_S
     memory_mb: int | None = config.MEMORY_MB
     nproc: int = 256
     file_mb: int = 128
@@ -55,13 +57,30 @@ class ChildRun:
     timed_out: bool = False
     wall_s: float = 0.0
     stdout_head: str = ""
+    #: the probe call that was running when the child stopped (from its journal), if it stopped mid-call
+    unfinished: str | None = None
+    #: the call stopped for running past its own time limit, if that is why the child was stopped
+    case_timed_out: str | None = None
+    case_limit_s: float | None = None
+    #: probe calls left out of a re-run because an earlier run stopped in them: ``{case key: why}``
+    not_run: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the probe ran to its end (a ``_done`` record)."""
+        return "_done" in self.records
 
     def ending(self) -> str:
         """A sentence on how the child ended, for feedback when records are missing."""
+        if self.case_timed_out:
+            return (f"this call was stopped after its time limit ({self.case_limit_s:.0f} s; the reference takes under a "
+                    "second): an infinite loop or very slow code?")
         if self.timed_out:
             return f"the test group was stopped after its time limit ({self.wall_s:.0f} s): an infinite loop or very slow code?"
         if "_load" not in self.records:
             return f"your code ended the grading process while it was being loaded (exit status {self.returncode}): sys.exit/os._exit at the top level, or a crash"
+        if self.returncode == 0 and not self.finished:
+            return "your code ended the grading process during this call (os._exit or sys.exit inside a function?)"
         if self.returncode == 0:
             return "the probe finished"
         if self.returncode is not None and self.returncode < 0:

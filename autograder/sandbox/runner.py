@@ -6,6 +6,7 @@ hostile group costs only itself.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import json
 import os
 import shlex
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from safetensors.torch import save_file
 
+from autograder import config
 from autograder.child import protocol
 from autograder.sandbox.isolation import (
     HIDDEN_FROM_CHILD,
@@ -28,7 +30,7 @@ from autograder.sandbox.isolation import (
     _work_root,
     isolation_mode,
 )
-from autograder.sandbox.records import ChildRun, GroupTask, _head, _read_records
+from autograder.sandbox.records import ChildRun, GroupTask, Record, _head, _read_records
 
 CHILD_DIR = Path(__file__).resolve().parents[1] / "child"
 
@@ -56,7 +58,85 @@ def run_batch(
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for result in pool.map(lambda item: _run_sandbox([item[1]], device, dtype, seed, 1, item[0]), left):
             runs.update(result)
+        current = {task.name: task for task in tasks}  # each group's cases still to run
+        for _ in range(config.MAX_RERUNS):
+            again = [(i, task) for i, task in enumerate(tasks) if _worth_a_rerun(current[task.name], runs.get(task.name))]
+            if not again:
+                break
+            reruns = [(i, _without_unfinished(current[task.name], runs[task.name])) for i, task in again]
+            results = list(pool.map(lambda item: _run_sandbox([item[1]], device, dtype, seed, 1, item[0]), reruns))
+            for (_, reduced), result in zip(reruns, results):
+                runs[reduced.name] = _merged(runs[reduced.name], result.get(reduced.name), current[reduced.name])
+                current[reduced.name] = reduced
     return runs
+
+
+def _worth_a_rerun(task: GroupTask, run: ChildRun | None) -> bool:
+    """A group that stopped in the middle of one of its probe calls (not while loading the submission) and has calls
+    left to run without it."""
+    if run is None or run.finished or not run.unfinished or run.unfinished == "_load":
+        return False
+    left_out = _left_out(task, run) if "cases" in task.spec else []
+    return bool(left_out) and len(left_out) < len(task.spec["cases"])
+
+
+def _case_of(case: dict, record_key: str) -> bool:
+    """Whether the probe call ``record_key`` belongs to ``case`` (a case may write ``KEY`` or ``KEY_suffix``)."""
+    key = str(case.get("key", ""))
+    return record_key == key or record_key.startswith(key + "_")
+
+
+def _function_of(case: dict) -> object:
+    """The student function a case calls (Part A ``fn``, Part B ``kind`` or ``name``), or the case itself."""
+    return case.get("fn") or case.get("kind") or case.get("name") or id(case)
+
+
+def _left_out(task: GroupTask, run: ChildRun) -> list[dict]:
+    """The cases a re-run leaves out: the one the run stopped in, and the others calling the same function (its test
+    is lost already, and each would likely stop the same way)."""
+    stopped = [c for c in task.spec["cases"] if _case_of(c, run.unfinished or "")]
+    functions = {_function_of(c) for c in stopped}
+    return [c for c in task.spec["cases"] if c in stopped or _function_of(c) in functions]
+
+
+def _without_unfinished(task: GroupTask, run: ChildRun) -> GroupTask:
+    """``task`` without :func:`_left_out`'s cases."""
+    spec = dict(task.spec)
+    left_out = _left_out(task, run)
+    spec["cases"] = [c for c in task.spec["cases"] if c not in left_out]
+    return dataclasses.replace(task, spec=spec)
+
+
+def _merged(first: ChildRun, rerun: ChildRun | None, task: GroupTask) -> ChildRun:
+    """The re-run's records, plus the stopped call marked as failed with how the first run ended, plus the records the
+    first run finished for the left-out case; the merged run says which cases were not re-run and why."""
+    why = first.ending()
+    if rerun is None:
+        return first
+    not_run = dict(first.not_run)
+    for case in _left_out(task, first):
+        not_run[str(case["key"])] = f"not run: an earlier call of the same function did not finish ({why})"
+    kept = {k: r for k, r in first.records.items() if any(_case_of({"key": case}, k) for case in not_run)}
+    merged = dataclasses.replace(rerun, records={**kept, **rerun.records}, not_run=not_run)
+    merged.records[first.unfinished] = Record(tensors={}, meta={"error": f"this call did not finish: {why}", "stopped": True})
+    merged.wall_s = first.wall_s + rerun.wall_s
+    return merged
+
+
+def _unfinished_call(out: Path) -> str | None:
+    """The probe call a child started and never finished, from its journal."""
+    try:
+        lines = (out / protocol.JOURNAL_FILE).read_text(errors="replace").splitlines()[-2000:]
+    except OSError:
+        return None
+    open_calls: list[str] = []
+    for line in lines:
+        event, _, key = line.partition(" ")
+        if event == "start":
+            open_calls.append(key)
+        elif event == "end" and key in open_calls:
+            open_calls.remove(key)
+    return open_calls[-1] if open_calls else None
 
 
 def _run_sandbox(tasks: list[GroupTask], device, dtype, seed, jobs, uid_offset: int = 0) -> dict[str, ChildRun]:
@@ -75,7 +155,9 @@ def _run_sandbox(tasks: list[GroupTask], device, dtype, seed, jobs, uid_offset: 
             except (OSError, ValueError):
                 continue  # not finished by the sandbox: run_batch re-runs it alone
             run = ChildRun(returncode=status.get("returncode"), timed_out=bool(status.get("timed_out")),
-                           wall_s=float(status.get("wall_s", 0.0)))
+                           wall_s=float(status.get("wall_s", 0.0)), case_timed_out=status.get("case_timed_out"),
+                           case_limit_s=task.limits.case_s)
+            run.unfinished = _unfinished_call(work / "groups" / task.name / "out")
             run.stdout_head = _head(work / "groups" / task.name / protocol.STDOUT_FILE, 2000)
             run.records = _read_records(work / "groups" / task.name / "out")
             runs[task.name] = run
@@ -117,6 +199,7 @@ def _write_work_folder(work: Path, tasks: list[GroupTask], device, dtype, seed, 
                 "nproc": task.limits.nproc,
                 "file_mb": task.limits.file_mb,
                 "cpu_s": int(task.limits.timeout_s * 2 + 30),
+                "case_s": task.limits.case_s,
             },
         })
     (work / protocol.BATCH_FILE).write_text(json.dumps({

@@ -20,7 +20,7 @@ import ast
 import importlib
 import inspect
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache
 
 __all__ = ["BEGIN", "END", "module_source", "implementation_source", "helper_source", "given_source", "public_names"]
 
@@ -28,7 +28,7 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 
 
-@lru_cache(maxsize=None)
+@cache
 def module_source(module: str) -> str:
     """The source text of an importable module, e.g. ``"solutions.part_b"``."""
     return inspect.getsource(importlib.import_module(module))
