@@ -60,7 +60,7 @@ def save_gif(
 
 
 def plot_loss_curve(losses: Sequence[float], path: str | Path, title: str = "training loss", log_scale: bool = True) -> Path:
-    """Plot the per-step training loss (log scale by default, as in the seeds) to a PNG."""
+    """Plot the per-step training loss (log scale by default, as in the course) to a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")

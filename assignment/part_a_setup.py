@@ -14,7 +14,7 @@ import torch
 
 __all__ = ["SEED", "GIVEN_NAMES", "MODELS", "make_strided_timesteps", "make_add_variance", "setup_part_a"]
 
-#: The seed the seeds' write-up uses for every Part A experiment.
+#: The seed the course uses for every Part A experiment.
 SEED = 42
 GIVEN_NAMES = ("stage_1", "device", "strided_timesteps", "add_variance", "prompt_embeds_dict")
 #: ``"mini"``: the shipped offline denoiser (32×32); ``"deepfloyd"``: IF stage 1 (64×64, gated weights);

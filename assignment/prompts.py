@@ -49,7 +49,7 @@ MINI_PROMPT_EMBEDS_PATH = _DATA / "mini_if_prompt_embeds.safetensors"
 #: Where a course staff puts DeepFloyd's precomputed T5 embeddings (not shipped: they need the T5 weights).
 DEEPFLOYD_PROMPT_EMBEDS_PATH = _DATA / "deepfloyd_prompt_embeds.safetensors"
 
-#: The prompts the seeds use with DeepFloyd IF.
+#: The prompts the course uses with DeepFloyd IF.
 SEED_PROMPTS: tuple[str, ...] = (
     UNCONDITIONAL,
     "a high quality photo",

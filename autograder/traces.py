@@ -1,7 +1,7 @@
 """Check a DDPM training loss or sampling loop from its trace, whatever noise the submission drew.
 
 The child records every call to the stand-in UNet (inputs ``x``, ``t``, class vector) and every Gaussian
-draw. From these the grader re-derives what each step *should* have produced under the seeds' formulas,
+draw. From these the grader re-derives what each step *should* have produced under the course's formulas,
 solves for the noise the step must have used, and requires that noise to be one the submission drew. Both
 time conventions of SPEC §4 are accepted (1-based: index ``t−1``, UNet input ``t/T``; 0-based: index ``t``,
 input ``t/T``), as long as the same one is used in training and sampling.
@@ -105,7 +105,7 @@ def verify_sampling(
     num_ts: int,
     batch: int,
 ) -> Verdict:
-    """Algorithm 2/4 from ``x_T ~ N(0, I)``: each step's result must be the seeds' update with a drawn ``z``."""
+    """Algorithm 2/4 from ``x_T ~ N(0, I)``: each step's result must be the course's update with a drawn ``z``."""
     calls, draws = split_trace(tensors)
     images = tensors.get("images")
     if images is None:

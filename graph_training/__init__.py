@@ -8,7 +8,7 @@ The caller supplies ``loss_fn(batch) -> scalar loss``; ``batch`` maps the names 
 current step (gathered inside the step, so the graph reads a new batch each replay). Random draws inside
 ``loss_fn`` (``torch.randn_like``, ``torch.randint`` …) come from the CUDA generator and differ on every replay,
 as PyTorch's graph-safe RNG guarantees. Adam(lr, ``capturable=True``, fused) with
-``ExponentialLR(gamma = 0.1 ** (1 / epochs))`` stepped per epoch, as in the seeds. The last partial batch of each
+``ExponentialLR(gamma = 0.1 ** (1 / epochs))`` stepped per epoch, as in the course. The last partial batch of each
 epoch is dropped (a graph has static shapes). If capture fails (the model synchronises with the host, say),
 training falls back to eager steps with the data still on the GPU, and :attr:`FastTrainingResult.mode` says so.
 

@@ -1,7 +1,7 @@
 """The main job: run the project's experiments with the reference and write every figure.
 
     python -m solutions.demo                   # small CPU versions of Part B (and Part A on the mini model)
-    python -m solutions.demo --full            # the seeds' settings (use a GPU)
+    python -m solutions.demo --full            # the course's settings (use a GPU)
     python -m solutions.demo --part b --epochs 3 --hiddens 32
 
 Part B trains the one-step denoiser, the time-conditioned and the class-conditioned DDPM, then writes loss
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=Path("outputs/demo"), help="folder for figures (default: %(default)s)")
     parser.add_argument("--part", choices=["a", "b", "all"], default="all", help="which part to run (default: %(default)s)")
-    parser.add_argument("--full", action="store_true", help="the seeds' full settings (D=128/64, 5/20 epochs); slow on CPU")
+    parser.add_argument("--full", action="store_true", help="the course's full settings (D=128/64, 5/20 epochs); slow on CPU")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1, … (default: auto)")
     parser.add_argument("--epochs", type=int, help="override the DDPM epochs")
     parser.add_argument("--hiddens", type=int, help="override the DDPM num_hiddens")

@@ -1,4 +1,4 @@
-"""A fast GPU training path for the Part B DDPMs (the seeds' 20-epoch run in well under a minute).
+"""A fast GPU training path for the Part B DDPMs (the course's 20-epoch run in well under a minute).
 
 The notebook loop (``solutions.training.train_ddpm``: DataLoader, fp32, eager) is launch-bound on a modern GPU:
 each step of the D = 64 UNet on 128 digits is ~100 small kernels, ~13 ms of host work. This path removes the
@@ -50,7 +50,7 @@ def train_ddpm_fast(
     channels_last: bool = True,
     max_steps: int | None = None,
 ) -> FastTrainingResult:
-    """Train ``ddpm`` (already on a CUDA device) with the seeds' optimiser and schedule, fast.
+    """Train ``ddpm`` (already on a CUDA device) with the course's optimiser and schedule, fast.
 
     Args:
         images: ``[N, 1, 28, 28]`` float in ``[0, 1]`` (any device; copied to the GPU once).

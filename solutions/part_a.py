@@ -408,7 +408,7 @@ def make_hybrids(image: torch.Tensor, i_start: int, prompt_embeds_1: torch.Tenso
         i_start: ``0 ≤ i_start < len(timesteps) − 1``.
         prompt_embeds_1: low-frequency prompt; prompt_embeds_2: high-frequency prompt; uncond_prompt_embeds.
         timesteps, scale, display: as in :func:`iterative_denoise_cfg`.
-        kernel_size, sigma: the Gaussian low-pass filter (33 and 2 as in the seeds).
+        kernel_size, sigma: the Gaussian low-pass filter (33 and 2 as in the course).
     Returns:
         the hybrid ``[B, 3, S, S]``.
     """

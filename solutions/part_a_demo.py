@@ -1,7 +1,7 @@
-"""Part A's main job: every experiment of the seeds' Part A, run with the reference loops, written as figures.
+"""Part A's main job: every experiment of the course's Part A, run with the reference loops, written as figures.
 
 ``run_part_a_demo(out_dir)`` runs offline on the mini model (a CPU is enough) or, with ``model="deepfloyd"``, on
-DeepFloyd IF stage 1 with the seeds' prompts. Each experiment re-seeds torch with the seeds' 42.
+DeepFloyd IF stage 1 with the course's prompts. Each experiment re-seeds torch with the course's 42.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ __all__ = ["MINI_PROMPTS", "DEEPFLOYD_PROMPTS", "SDEDIT_I_STARTS", "NOISE_LEVELS
 
 SDEDIT_I_STARTS = (1, 3, 5, 7, 10, 20)
 NOISE_LEVELS = (250, 500, 750)
-#: Prompts per experiment for the mini model's world (coloured digits) and for DeepFloyd (the seeds' own).
+#: Prompts per experiment for the mini model's world (coloured digits) and for DeepFloyd (the course's own).
 MINI_PROMPTS = {
     "generic": "a high quality photo",
     "samples": "a photo of the digit 2",  # the mini model's "a high quality photo" samples are mostly blobs
@@ -123,7 +123,7 @@ def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
         save("1_7_2_inpainting", [torch.cat([test_im, mask.expand_as(test_im) * 2 - 1, hole, filled])],
              [f'"{prompts["inpaint"]}"'], ["original", "mask", "hole to fill", "inpainted"], "inpainting")
 
-        # 1.8 visual anagram, 1.9 hybrid. DeepFloyd starts from pure noise as in the seeds. The mini model is too
+        # 1.8 visual anagram, 1.9 hybrid. DeepFloyd starts from pure noise as in the course. The mini model is too
         # small to settle two conflicting prompts from pure noise (it draws blobs), so its illusions start from a
         # real test digit noised to strided_timesteps[i_start] — the function's own i_start argument.
         p1, p2 = prompts["anagram"]

@@ -3,7 +3,7 @@
 Every name in SPEC §2 (Part B) lives here, once. The notebooks and the autograder take the reference
 from this module; nothing else re-implements it.
 
-Conventions (the seeds' algorithms):
+Conventions (the course's algorithms):
 
 * images are ``[N, C, 28, 28]`` float tensors; MNIST pixels are in ``[0, 1]``;
 * time is 1-based: ``t ∈ {1, …, T}``, schedule arrays are indexed ``t − 1``, ``ᾱ_0 = 1``,
@@ -178,7 +178,7 @@ class FCBlock(nn.Module):
 
 
 class UnconditionalUNet(nn.Module):
-    """The seeds' denoising UNet (Part B 1.1), ``D = num_hiddens``.
+    """The course's denoising UNet (Part B 1.1), ``D = num_hiddens``.
 
     ``ConvBlock(C, D)`` 28² → ``DownBlock(D, D)`` 14² → ``DownBlock(D, 2D)`` 7² → ``Flatten`` 1² →
     ``Unflatten(2D)`` 7² → cat skip → ``UpBlock(4D, D)`` 14² → cat skip → ``UpBlock(2D, D)`` 28² →

@@ -104,7 +104,7 @@ def train_ddpm(
 ) -> TrainingRecord:
     """Train a DDPM (Part B 2.2 time-only when ``labels`` is None, else 2.4 class-conditioned).
 
-    Adam(``lr``) with ``ExponentialLR(gamma = 0.1 ** (1 / epochs))`` stepped once per epoch, as in the seeds.
+    Adam(``lr``) with ``ExponentialLR(gamma = 0.1 ** (1 / epochs))`` stepped once per epoch, as in the course.
     After each epoch in ``snapshot_epochs`` it samples ``num_samples`` digits (class-conditioned: classes
     ``0..9`` repeated, CFG scale ``guidance_scale``) with seed ``seed`` and keeps the images and GIF frames.
 

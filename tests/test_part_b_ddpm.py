@@ -39,7 +39,7 @@ def test_schedule_is_linear_betas_and_their_cumulative_product(beta1, gap, num_t
 def test_seed_schedule_endpoints():
     s = pb.ddpm_schedule(1e-4, 0.02, 300)
     assert s["alpha_bars"][0].item() == pytest.approx(1 - 1e-4)
-    # ᾱ_T for the seeds' schedule: prod(1 - β) with β linear in [1e-4, 0.02] over 300 steps ≈ 0.04806 (float64)
+    # ᾱ_T for the course's schedule: prod(1 - β) with β linear in [1e-4, 0.02] over 300 steps ≈ 0.04806 (float64)
     assert s["alpha_bars"][-1].item() == pytest.approx(0.04806, abs=2e-4)
 
 

@@ -2,7 +2,7 @@
 
 The grader hands a spy to the student's ``ddpm_forward``/``ddpm_sample`` (and the class-conditioned ones)
 instead of a trained UNet. Its output is a fixed smooth function of ``x``, ``t`` and the class vector, so
-the grader can recompute it in its own process and check each sampling step against the seeds' formulas.
+the grader can recompute it in its own process and check each sampling step against the course's formulas.
 """
 
 from __future__ import annotations

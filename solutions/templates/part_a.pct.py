@@ -77,7 +77,7 @@ prompt_embeds_dict = given["prompt_embeds_dict"]
 SIZE = model_size(stage_1)
 print(f"model: {MODEL} ({SIZE}×{SIZE}) on {device}; prompts: {sorted(prompt_embeds_dict)[:6]} …")
 
-# The prompts of each experiment: the seeds' with DeepFloyd, digits in the mini model's world.
+# The prompts of each experiment: the course's with DeepFloyd, digits in the mini model's world.
 if MODEL == "deepfloyd":
     P = dict(
         samples=["an oil painting of a snowy mountain village", "a man wearing a hat", "a rocket ship"],
@@ -97,7 +97,7 @@ EMBEDS = {p: prompt_embeds_dict[p] for p in [P["photo"], P["edit"], *P["samples"
 UNCOND = prompt_embeds_dict[""]
 test_image = load_image(TEST_IMAGE_PATH, SIZE, device)
 scribble = load_image(SCRIBBLE_PATH, SIZE, device)
-HYBRID_KERNEL = min(33, 2 * SIZE - 1)  # the seeds' 33 × 33 Gaussian (smaller only for tiny test models)
+HYBRID_KERNEL = min(33, 2 * SIZE - 1)  # the course's 33 × 33 Gaussian (smaller only for tiny test models)
 
 # %% helpers
 

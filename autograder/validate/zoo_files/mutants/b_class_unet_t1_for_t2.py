@@ -1,4 +1,4 @@
-"""ClassConditionalUNet adds t1 again where t2 belongs (the seeds' slip)"""
+"""ClassConditionalUNet adds t1 again where t2 belongs (a slip in one of the course's own write-ups)"""
 
 PART = 'b'
 IN = 'ClassConditionalUNet'
