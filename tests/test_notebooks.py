@@ -307,7 +307,8 @@ def test_student_pack_holds_no_solution(tmp_path):
                                                                 "ddpm", "fake_pipelines", "part_a")}
         assert "assignment/part_b.ipynb" in names and checks <= set(names), sorted(checks - set(names))
         assert "requirements.txt" in names and "data/mnist_classifier.safetensors" in names
-        forbidden = [n for n in names if n.split("/")[0] in {"solutions", "autograder", "tests", "docker", ".ci"}]
+        forbidden = [n for n in names if n.split("/")[0] in {"solutions", "autograder", "graph_training", "tests", "docker",
+                                                           "benchmarks", ".ci"}]
         assert not forbidden, f"instructor files in the pack: {forbidden}"
         for name in names:
             data = archive.read(name)
@@ -315,7 +316,8 @@ def test_student_pack_holds_no_solution(tmp_path):
                 continue  # binary (weights, images)
             text = data.decode("utf-8", errors="ignore")
             assert BEGIN not in text, f"{name} holds a solution region"
-            assert not re.search(r"^\s*(from|import)\s+(solutions|autograder)\b", text, re.M), f"{name} imports the reference"
+            assert not re.search(r"^\s*(from|import)\s+(solutions|autograder|graph_training)\b", text, re.M), \
+                f"{name} imports the reference or the grader's machinery"
             leaked = [line for line in reference if line in text]
             assert not leaked, f"{name} holds reference code: {leaked[:3]}"
     assert pack(REPO, tmp_path / "again.zip").read_bytes() == path.read_bytes(), "the pack is not reproducible"
