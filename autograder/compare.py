@@ -60,6 +60,8 @@ def matches_a_draw(candidate: torch.Tensor, draws: list[torch.Tensor], atol: flo
     """
     flat = candidate.reshape(-1).double()
     n = flat.numel()
+    if n == 0:
+        return False
     for draw in draws:
         d = draw.reshape(-1).double()
         if d.numel() % n or d.numel() == 0:

@@ -84,7 +84,7 @@ def verify_training(
         if not matches_a_draw(eps, draws, NOISE_ATOL):
             failures.append(convention)
             continue
-        predicted = eps_fn(call["x"], call["t"], call.get("c")).double()
+        predicted = eps_fn(call["x"], call["t"], call.get("c")).detach().double()
         expected_loss = torch.mean((predicted - eps) ** 2)
         if abs(float(loss) - float(expected_loss)) > 1e-4 * max(1.0, float(expected_loss)):
             return Verdict(False, f"loss {float(loss):.6g} ≠ MSE(unet(x_t, t/T), ε) = {float(expected_loss):.6g}: "
