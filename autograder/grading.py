@@ -94,7 +94,8 @@ def _plan_submission(index: int, path: str | Path, options: Options, only: froze
             early[group.name] = f"internal grader error while preparing {group.name}: {traceback.format_exc(limit=2)}"
             continue
         limits = sandbox.Limits(timeout_s=group.timeout_s * options.timeout_scale, memory_mb=options.memory_mb,
-                                case_s=config.CALL_LIMITS_S.get(group.name, config.CALL_LIMIT_S) * options.timeout_scale)
+                                case_s=max(config.CALL_LIMIT_FLOOR_S,
+                                           config.CALL_LIMITS_S.get(group.name, config.CALL_LIMIT_S) * options.timeout_scale))
         tasks.append(sandbox.GroupTask(f"s{index}-{group.name}", group.probe_module, group.probe, spec, inputs, limits,
                                        submission.payload()))
     return submission, groups, early, tasks, index
