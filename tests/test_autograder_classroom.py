@@ -1,23 +1,31 @@
 """``grade-all`` and ``merge-shards``: grading a whole class (autograder/classroom).
 
 Discovery is tested on small hand-made folders (no grading). The engine is tested on one generated class of 12
-submissions graded for Part B (the hostile submissions of the kit are Part B ones): the reference, the two generated
-student notebooks, three bug-zoo mutants, two near-identical submissions (a correct variant, and the same code with
-comments added and a variable renamed), a hostile one that exits at import, an empty notebook, a student folder with
-a Part A and a Part B notebook, a student folder with no notebook, and a file that is not a notebook. It is graded
-with two workers in batches of 3, stopped after two batches, then resumed through the command line; the tests check
-that every submission was graded exactly once, the gradebook, the report's bug-zoo matches and similarity leads, and
-that two shards merged equal the unsharded run.
+submissions graded for Part B (the kit's hostile submissions are Part B ones): the reference, the two generated
+student notebooks, three bug-zoo mutants (each as a student who wrote only the mutated function and what it calls, so
+that grading stays cheap), two near-identical submissions (the sampling functions of a correct variant, and the same
+code with comments added and a variable renamed), a hostile one that exits at import, an empty notebook, a student
+folder with a Part A and a Part B notebook, a student folder with no notebook, and a file that is not a notebook.
+It is graded with two workers in batches of 3, stopped after two batches, then resumed;
+the tests check that every submission was graded exactly once and the gradebook.
 """
 
 from __future__ import annotations
 
+import ast
+import csv
+import json
+import re
+import shutil
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from autograder.classroom.engine import ClassOptions, RunSummary, grade_all, grader_version
 from autograder.classroom.inputs import discover, extract_zip, part_of
+from autograder.results import validate_results
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -160,3 +168,233 @@ def test_discover_rejects_a_missing_folder(tmp_path):
     (tmp_path / "file.py").write_text("x = 1")
     with pytest.raises(NotADirectoryError):
         discover(tmp_path / "file.py")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# a generated class, graded for Part B
+
+#: Bug-zoo mutants, each as a student who wrote only the mutated function (and what it calls): cheap to grade.
+MUTANTS = {"b_add_noise_sigma_squared": {"add_noise"}, "b_cfg_sign": {"ddpm_sample_cond"},
+           "b_ddpm_forward_t_unnormalised": {"ddpm_forward", "ddpm_sample"}}
+#: Grading children share 2 cores with the other tests (and CI): time limits ×3 keep scores deterministic.
+SCALE = 3.0
+
+
+def only(source: str, names: set[str]) -> str:
+    """``source`` with its imports and assignments, and only the definitions ``names`` and those they use."""
+    tree = ast.parse(source)
+    definitions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    keep, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in definitions and name not in keep:
+            keep.add(name)
+            todo += [n.id for n in ast.walk(definitions[name]) if isinstance(n, ast.Name)]
+    lines = source.split("\n")
+    chunks = []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name in keep:
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            chunks.append("\n".join(lines[start - 1:node.end_lineno]))
+    return "\n\n".join(chunks) + "\n"
+
+
+def build_class(folder: Path) -> Path:
+    """The 12 submissions (and one stray file) described in the module's docstring."""
+    from autograder.render import render_reference
+    from autograder.validate import zoo
+
+    folder.mkdir(parents=True)
+    reference = render_reference(("b",))
+    (folder / "reference.py").write_text(reference)
+    shutil.copy(REPO / "assignment" / "part_a.ipynb", folder / "stub_part_a.ipynb")
+    shutil.copy(REPO / "assignment" / "part_b.ipynb", folder / "stub_part_b.ipynb")
+    for name, functions in MUTANTS.items():
+        mutant = zoo.apply(reference, zoo.read_entry(zoo.ZOO_ROOT / "mutants" / f"{name}.py"))
+        (folder / f"{name}.py").write_text(only(mutant, functions))
+    twin = only(zoo.apply(reference, zoo.read_entry(zoo.ZOO_ROOT / "variants" / "b_sample_eps_form.py")),
+                {"DDPM", "ddpm_forward", "ddpm_sample"})
+    (folder / "twin_1.py").write_text(twin)
+    twin = re.sub(r"\beps\b", "noise_eps", twin)  # a variable renamed, comments added: the same solution
+    (folder / "twin_2.py").write_text(re.sub(r"^(def \w+\(.*\):)$", r"\1\n    # my own work", twin, flags=re.M))
+    shutil.copy(zoo.ZOO_ROOT / "hostile" / "exit_at_import.py", folder / "hostile.py")
+    (folder / "empty.ipynb").write_text("")
+    (folder / "notes.txt").write_text("not a notebook")
+    (folder / "dana").mkdir()
+    shutil.copy(REPO / "assignment" / "part_a.ipynb", folder / "dana" / "dana_part_a.ipynb")
+    shutil.copy(REPO / "assignment" / "part_b.ipynb", folder / "dana" / "dana_part_b.ipynb")
+    (folder / "frank").mkdir()
+    (folder / "frank" / "report.pdf").write_bytes(b"%PDF-1.4")
+    return folder
+
+
+@dataclass
+class Graded:
+    """The class, its output folder, and what each of the two runs did."""
+
+    folder: Path
+    out: Path
+    first: RunSummary
+    second: RunSummary
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Graded:
+    """Two workers, batches of 3, stopped after 2 batches (an interrupted run), then resumed."""
+    root = tmp_path_factory.mktemp("class")
+    folder, out = build_class(root / "submissions"), root / "out"
+    first = grade_all(folder, out, ClassOptions(part="b", workers=2, batch=3, max_batches=2, timeout_scale=SCALE,
+                                                progress=False), echo=None)
+    second = grade_all(folder, out, ClassOptions(part="b", workers=2, batch=3, timeout_scale=SCALE, progress=False),
+                       echo=None)
+    return Graded(folder, out, first, second)
+
+
+def _scores(out: Path) -> dict[str, float]:
+    return {p.name[:-len(".json")]: json.loads(p.read_text())["score"]
+            for p in (out / "results").glob("*.json") if not p.name.endswith(".meta.json")}
+
+
+def test_every_submission_is_graded_exactly_once_across_an_interrupted_run(graded):
+    ids = ["b_add_noise_sigma_squared", "b_cfg_sign", "b_ddpm_forward_t_unnormalised", "dana", "empty", "frank",
+           "hostile", "reference", "stub_part_a", "stub_part_b", "twin_1", "twin_2"]
+    first = graded.first
+    assert sorted(first.selected) == ids
+    assert len(first.graded) == 7 and len(first.not_run) == 5  # frank (no notebook) + two batches of 3
+    assert not set(first.graded) & set(first.not_run)
+    assert sorted(graded.second.graded) == sorted(first.not_run) and not graded.second.failed
+    log = [json.loads(line) for line in (graded.out / "grading_log.jsonl").read_text().splitlines()]
+    assert sorted(entry["id"] for entry in log) == ids  # each once, ever
+    assert sorted(entry["id"] for entry in log[7:]) == sorted(first.not_run)  # the second run graded the rest
+    assert sorted(_scores(graded.out)) == ids
+    metas = {p.name[:-len(".meta.json")]: json.loads(p.read_text()) for p in (graded.out / "results").glob("*.meta.json")}
+    assert sorted(metas) == ids
+    assert {m["grader_version"] for m in metas.values()} == {grader_version()}
+    assert metas["frank"]["status"] == "missing" and metas["reference"]["status"] == "graded"
+    assert not list((graded.out / "results").glob(".*"))  # no temporary files left
+
+
+def test_scores_are_the_graders(graded):
+    from autograder.validate import zoo
+
+    scores = _scores(graded.out)
+    assert scores["reference"] == 46
+    assert scores["twin_1"] == scores["twin_2"] > 0
+    for name in MUTANTS:
+        target = zoo.read_entry(zoo.ZOO_ROOT / "mutants" / f"{name}.py").target
+        tests = json.loads((graded.out / "results" / f"{name}.json").read_text())["tests"]
+        assert [t["status"] for t in tests if t["name"].startswith(target)] == ["failed"], name
+    for name in ("stub_part_a", "stub_part_b", "hostile", "empty", "dana", "frank"):
+        assert scores[name] == 0, name
+    dana = json.loads((graded.out / "results" / "dana.meta.json").read_text())
+    assert [f["path"] for f in dana["files"]] == ["dana_part_a.ipynb", "dana_part_b.ipynb"]
+    assert dana["max_score"] == 46  # --part b: only the Part B notebook, for Part B
+
+
+def test_a_students_two_notebooks_are_graded_each_for_its_part_and_merged(tmp_path):
+    folder = tmp_path / "submissions"
+    (folder / "dana").mkdir(parents=True)
+    shutil.copy(REPO / "assignment" / "part_a.ipynb", folder / "dana" / "dana_part_a.ipynb")
+    shutil.copy(REPO / "assignment" / "part_b.ipynb", folder / "dana" / "dana_part_b.ipynb")
+    grade_all(folder, tmp_path / "out", ClassOptions(timeout_scale=SCALE, progress=False), echo=None)
+    results = json.loads((tmp_path / "out" / "results" / "dana.json").read_text())
+    assert results["max_score"] == 22 + 46 and len(results["tests"]) == 9 + 29 and not validate_results(results)
+    assert "dana_part_a.ipynb:" in results["output"] and "dana_part_b.ipynb:" in results["output"]
+    assert {t["name"].split(":")[0] for t in results["tests"][:9]} >= {"forward", "inpaint"}  # Part A's, from part A
+
+
+def test_a_rerun_skips_unchanged_work_and_regrades_a_changed_file(graded, tmp_path):
+    folder, out = tmp_path / "submissions", tmp_path / "out"
+    shutil.copytree(graded.folder, folder)
+    shutil.copytree(graded.out, out)
+    options = ClassOptions(part="b", batch=3, timeout_scale=SCALE, progress=False)
+    again = grade_all(folder, out, options, echo=None)
+    assert again.graded == [] and len(again.skipped) == 12
+    with open(folder / "hostile.py", "a") as handle:
+        handle.write("\n# resubmitted\n")
+    again = grade_all(folder, out, options, echo=None)
+    assert again.graded == ["hostile"] and len(again.skipped) == 11
+
+
+def test_gradebook_matches_the_results(graded):
+    with open(graded.out / "grades.csv", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [dict(zip(header, row)) for row in reader]
+    assert header[:5] == ["id", "name", "email", "total", "max"] and header[-2:] == ["status", "notes"]
+    assert len(rows) == 12
+    for row in rows:
+        results = json.loads((graded.out / "results" / f"{row['id']}.json").read_text())
+        assert float(row["total"]) == pytest.approx(results["score"]), row["id"]
+        assert float(row["max"]) == pytest.approx(results["max_score"]), row["id"]
+        tests = {t["name"]: t["score"] for t in results["tests"]}
+        for name in header[5:-2]:
+            if name in tests:
+                assert float(row[name]) == pytest.approx(tests[name]), (row["id"], name)
+            else:
+                assert row[name] == "", (row["id"], name)
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["frank"]["status"] == "missing" and by_id["reference"]["status"] == "graded"
+    assert "empty.ipynb is empty" in by_id["empty"]["notes"]
+    assert len(header) == 5 + 29 + 2  # Part B's 29 tests on a CPU
+
+
+def test_gradebook_has_one_row_per_submitter_of_a_gradescope_export(tmp_path):
+    pytest.importorskip("yaml")
+    export = _gradescope_export(tmp_path / "unzipped")
+    for folder in export.iterdir():  # nothing to grade: no sandbox needed to check the rows
+        for path in folder.glob("*.*"):
+            path.rename(path.with_suffix(".pdf"))
+    summary = grade_all(tmp_path / "unzipped", tmp_path / "out", ClassOptions(progress=False), echo=None)
+    assert summary.layout == "gradescope" and len(summary.graded) == 3
+    with open(tmp_path / "out" / "grades.csv", newline="") as handle:
+        rows = [(r["id"], r["name"], r["email"], r["status"]) for r in csv.DictReader(handle)]
+    assert rows == [("submission_1001", "Ada Lovelace", "ada@example.edu", "missing"),
+                    ("submission_1002", "Alan Turing", "alan@example.edu", "missing"),
+                    ("submission_1002", "Grace Hopper", "grace@example.edu", "missing"),
+                    ("submission_1009", "", "", "missing")]
+
+
+def test_a_crash_while_grading_a_batch_is_a_row_not_an_abort(tmp_path, monkeypatch):
+    from autograder import grading
+
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    shutil.copy(REPO / "autograder" / "validate" / "zoo_files" / "hostile" / "exit_at_import.py", folder / "one.py")
+    (folder / "two.py").write_text("def add_noise(x, sigma):\n    return x\n")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the sandbox could not start")
+
+    monkeypatch.setattr(grading, "grade_many", broken)
+    options = ClassOptions(part="b", batch=1, progress=False)
+    summary = grade_all(folder, tmp_path / "out", options, echo=None)
+    assert sorted(summary.failed) == ["one", "two"] and "the sandbox could not start" in summary.failed["one"]
+    results = json.loads((tmp_path / "out" / "results" / "one.json").read_text())
+    assert results["score"] == 0 and "the sandbox could not start" in results["output"] and not validate_results(results)
+    with open(tmp_path / "out" / "grades.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["id"], r["status"], r["total"]) for r in rows] == [("one", "error", ""), ("two", "error", "")]
+    monkeypatch.undo()
+    summary = grade_all(folder, tmp_path / "out", options, echo=None)  # failures are graded again
+    assert summary.graded == ["one", "two"] and not summary.failed
+
+
+def test_workers_run_their_sandboxes_as_distinct_users(monkeypatch):
+    import multiprocessing
+
+    from autograder.classroom import engine
+    from autograder.sandbox import runner
+
+    calls = []
+
+    def fake(tasks, device, dtype, seed, jobs, uid_offset=0):
+        calls.append(uid_offset)
+        return {}
+
+    monkeypatch.setattr(runner, "_run_sandbox", fake)
+    monkeypatch.setattr(engine, "_UID_SHIFT", 0)
+    counter = multiprocessing.get_context("spawn").Value("i", 2)
+    engine._worker_init(counter, 100)  # the third worker
+    runner._run_sandbox([], "cpu", "float32", 0, 1, 5)
+    assert calls == [205] and counter.value == 3

@@ -1,0 +1,521 @@
+"""Grade a whole class: batches of submissions through :func:`autograder.grading.grade_many`, resumable.
+
+``OUTDIR`` after a run::
+
+    results/<id>.json        Gradescope's results (two graded notebooks merged with results.merge_results)
+    results/<id>.meta.json   content hash, grader version, settings, status, submitters, notes
+    grading_log.jsonl        one line per submission graded, ever (an audit trail: nothing is graded twice)
+    inputs.json              what discovery found, the shard, the ids of this OUTDIR
+    grades.csv               rebuilt at the end of every run
+
+A submission is graded again only when its files (content hash), the grader (:func:`grader_version`) or the
+settings (part, device) changed, or with ``force``. Each batch of ``batch`` submissions is graded in one sandbox
+(the imports paid once); ``workers`` batches run at once, each in its own process. Results are written atomically
+(temporary file, then :func:`os.replace`) as each batch finishes, the meta file last, so an interrupted run resumes
+where it stopped. A batch whose grading raises becomes a failed row for each of its submissions, with the reason;
+the run goes on, and the next run grades them again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime
+import functools
+import hashlib
+import importlib.metadata
+import inspect
+import json
+import multiprocessing
+import os
+import tempfile
+import time
+import traceback
+from collections import deque
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder import config
+from autograder.classroom.inputs import Discovery, Entry, discover, extract_zip
+
+PACKAGE = "fun-with-diffusion"
+GRADER_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = GRADER_ROOT.parent
+#: Status of a submission's row: graded (whatever the score), no gradable file, or the grader failed on it.
+GRADED, MISSING, ERROR = "graded", "missing", "error"
+
+
+@dataclass(frozen=True)
+class ClassOptions:
+    """How to grade a class (the options of ``grade-all``)."""
+
+    part: str = "all"
+    gpu: str = "auto"
+    workers: int = 1
+    batch: int = 8
+    shard: tuple[int, int] | None = None
+    force: bool = False
+    jobs: int = 0
+    timeout_scale: float = 1.0
+    memory_mb: int = config.MEMORY_MB
+    max_batches: int | None = None
+    progress: bool = True
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the one-screen summary and for tests."""
+
+    outdir: Path
+    source: Path
+    layout: str = ""
+    found: int = 0
+    selected: list[str] = field(default_factory=list)
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    not_run: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    shard: tuple[int, int] | None = None
+    interrupted: bool = False
+    seconds: float = 0.0
+    mean_score: float | None = None
+    max_score: float | None = None
+    gradebook: Path | None = None
+    report: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The one-screen summary printed at the end of ``grade-all``."""
+        shard = f", shard {self.shard[0]}/{self.shard[1]}: {len(self.selected)} of them" if self.shard else ""
+        lines = [f"grade-all: {self.found} submissions in {self.source} (layout: {self.layout}){shard}"]
+        failed = f"   ({len(self.failed)} failed to grade: {', '.join(sorted(self.failed)[:5])}" \
+                 f"{' …' if len(self.failed) > 5 else ''})" if self.failed else ""
+        lines.append(f"  graded now            {len(self.graded):>5}   in {self.seconds:.0f} s{failed}")
+        lines.append(f"  unchanged, skipped    {len(self.skipped):>5}")
+        if self.not_run:
+            why = "interrupted" if self.interrupted else "stopped after --max-batches"
+            lines.append(f"  not graded yet        {len(self.not_run):>5}   ({why}; run the same command again to continue)")
+        if self.mean_score is not None:
+            lines.append(f"  mean score        {self.mean_score:>9.2f} / {self.max_score:g}")
+        if self.problems:
+            lines.append(f"  problems              {len(self.problems):>5}   (first: {self.problems[0][:70]})")
+        lines += [f"  note: {note}" for note in self.notes]
+        if self.gradebook:
+            lines.append(f"  gradebook             {self.gradebook}")
+        if self.report:
+            lines.append(f"  report                {self.report}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# versions, settings, shards
+
+
+#: Besides ``autograder/``, the sources whose change may change a grade: the reference (the expected values), the
+#: GPU group's thresholds and training engine, and the given code the grader runs (models, MNIST, classifier).
+GRADING_SOURCES = ("solutions/part_a.py", "solutions/part_b.py", "solutions/fast_training.py", "graph_training/*.py",
+                   "assignment/*.py")
+
+
+@functools.lru_cache(maxsize=1)
+def grader_version() -> str:
+    """``<package version>+<sha256 prefix>`` of the grader's sources (``autograder/``, less this package and the zoo)
+    and of :data:`GRADING_SOURCES`: a change to any of them grades every submission again."""
+    try:
+        package = importlib.metadata.version(PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        package = "unknown"
+    digest = hashlib.sha256()
+    sources = [p for p in GRADER_ROOT.rglob("*.py")
+               if p.relative_to(GRADER_ROOT).parts[0] != "classroom" and "zoo_files" not in p.parts]
+    sources += [p for pattern in GRADING_SOURCES for p in REPO_ROOT.glob(pattern)]
+    for path in sorted(sources):
+        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{package}+{digest.hexdigest()[:16]}"
+
+
+def resolve_device(policy: str) -> str:
+    """``cuda`` or ``cpu``, as :func:`autograder.grading.grade_many` will choose for ``--gpu policy``."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() and policy in ("on", "auto") else "cpu"
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` → ``(I, N)`` with ``1 ≤ I ≤ N``; ``ValueError`` with a readable message otherwise."""
+    try:
+        index, count = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard expects I/N (e.g. 2/8), got {text!r}") from None
+    if count < 1 or not 1 <= index <= count:
+        raise ValueError(f"--shard {text}: I must be between 1 and N")
+    return index, count
+
+
+def select_shard(entries: list[Entry], shard: tuple[int, int] | None) -> list[Entry]:
+    """The deterministic slice of shard ``I/N``: ids sorted, those whose position ``% N == I - 1``."""
+    ordered = sorted(entries, key=lambda e: e.id)
+    if shard is None:
+        return ordered
+    index, count = shard
+    return [entry for position, entry in enumerate(ordered) if position % count == index - 1]
+
+
+def known_groups(part: str = "all") -> list[Any]:
+    """Every test group of ``part``, the GPU ones included when they can be imported here (they need the CUDA-graph
+    engine ``graph_training``), in report order."""
+    from autograder.grading import all_groups
+
+    try:
+        return all_groups(part, gpu=True)
+    except ImportError:
+        return all_groups(part, gpu=False)
+
+
+@functools.lru_cache(maxsize=4)
+def part_tags(part: str) -> frozenset[str]:
+    """The §2 names the tests of ``part`` check (used to grade a Part A notebook for Part A only)."""
+    return frozenset(tag for group in known_groups(part) for test in group.tests for tag in test.tags)
+
+
+def expected_max(part: str, device: str) -> float:
+    """The points available for ``part`` on ``device``."""
+    from autograder.grading import all_groups
+
+    return float(sum(test.weight for group in all_groups(part, gpu=device == "cuda") for test in group.tests))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# files in OUTDIR
+
+
+def _file_mode() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+#: The mode of the files written (as ``open`` would create them): ``mkstemp``'s 0600 would hide them from the staff's group.
+FILE_MODE = _file_mode()
+
+
+def results_path(outdir: Path, entry_id: str) -> Path:
+    """``OUTDIR/results/<id>.json``."""
+    return outdir / "results" / f"{entry_id}.json"
+
+
+def meta_path(outdir: Path, entry_id: str) -> Path:
+    """``OUTDIR/results/<id>.meta.json``."""
+    return outdir / "results" / f"{entry_id}.meta.json"
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: a temporary file in the same folder, then :func:`os.replace`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as out:
+            json.dump(data, out, indent=2, default=str)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> Any:
+    """Parsed JSON, or ``None`` when the file is missing or not JSON."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def read_metas(outdir: Path) -> dict[str, dict[str, Any]]:
+    """Every ``results/<id>.meta.json`` of ``outdir`` whose results file exists, by id."""
+    metas = {}
+    for path in sorted((outdir / "results").glob("*.meta.json")):
+        meta = read_json(path)
+        if isinstance(meta, dict) and "id" in meta and results_path(outdir, meta["id"]).is_file():
+            metas[meta["id"]] = meta
+    return metas
+
+
+def current_ids(outdir: Path) -> list[str] | None:
+    """The ids of ``outdir``'s submissions as its last run (or merge) listed them in ``inputs.json``."""
+    data = read_json(outdir / "inputs.json")
+    return list(data["ids"]) if isinstance(data, dict) and isinstance(data.get("ids"), list) else None
+
+
+def _up_to_date(outdir: Path, entry: Entry, version: str, settings: dict[str, Any]) -> bool:
+    meta = read_json(meta_path(outdir, entry.id))
+    return (isinstance(meta, dict) and meta.get("status") in (GRADED, MISSING)
+            and meta.get("content_hash") == entry.content_hash and meta.get("grader_version") == version
+            and meta.get("settings") == settings and isinstance(read_json(results_path(outdir, entry.id)), dict))
+
+
+def _meta(entry: Entry, row: dict[str, Any], version: str, settings: dict[str, Any]) -> dict[str, Any]:
+    results = row["results"]
+    return {
+        "id": entry.id,
+        "status": row["status"],
+        "error": row.get("error"),
+        "score": results.get("score"),
+        "max_score": results.get("max_score"),
+        "content_hash": entry.content_hash,
+        "grader_version": version,
+        "settings": settings,
+        "files": [{"path": f.relative, "part": f.part} for f in entry.files],
+        "source": str(entry.source),
+        "submitters": [dataclasses.asdict(s) for s in entry.submitters],
+        "notes": list(entry.notes),
+        "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(float(row.get("seconds", 0.0)), 2),
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# one batch (runs in the parent with one worker, else in a worker process)
+
+
+def grade_batch(items: list[dict[str, Any]], settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Grade ``items`` (``{"id", "units": [[path, part or None, label], …]}``) in one :func:`grade_many` call.
+
+    Returns one row per item: ``{"id", "status", "results", "error", "seconds"}``. Never raises: a failure of the
+    grader becomes an ``error`` row for every item of the batch, with the reason.
+    """
+    start = time.monotonic()
+    try:
+        from autograder.grading import Options, grade_many
+        from autograder.results import merge_results
+
+        paths: list[str] = []
+        only: list[frozenset[str] | None] = []
+        owners: list[tuple[str, str]] = []
+        for item in items:
+            for path, restrict, label in item["units"]:
+                paths.append(path)
+                only.append(part_tags(restrict) if restrict else None)
+                owners.append((item["id"], label))
+        options = Options(part=settings["part"], gpu=settings["gpu"], jobs=settings["jobs"],
+                          timeout_scale=settings["timeout_scale"], memory_mb=settings["memory_mb"])
+        reports = grade_many(paths, options, only_names=only)
+        if len(reports) != len(paths):
+            raise RuntimeError(f"grade_many returned {len(reports)} reports for {len(paths)} files")
+        parts: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for (entry_id, label), report in zip(owners, reports):
+            parts.setdefault(entry_id, []).append((label, report.as_gradescope()))
+        seconds = (time.monotonic() - start) / max(1, len(items))
+        rows = []
+        for item in items:
+            graded = parts[item["id"]]
+            results = graded[0][1] if len(graded) == 1 else merge_results(graded)
+            rows.append({"id": item["id"], "status": GRADED, "results": results, "error": None, "seconds": seconds})
+        return rows
+    except Exception as error:  # the grader itself failed: every submission of the batch gets the reason
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return [failure_row(item, detail, settings, time.monotonic() - start) for item in items]
+
+
+def failure_row(item: dict[str, Any], reason: str, settings: dict[str, Any], seconds: float = 0.0) -> dict[str, Any]:
+    """The row of a submission the grader failed on: zero points, the reason in the output, status ``error``."""
+    results = {"score": 0.0, "max_score": settings.get("max_score", 0.0), "execution_time": 0.0, "tests": [],
+               "output": f"The grader failed while grading this submission ({reason}). It was not your code's "
+                         "fault; the course staff will grade it again."}
+    return {"id": item["id"], "status": ERROR, "results": results, "error": reason, "seconds": seconds}
+
+
+_UID_SHIFT = 0
+
+
+def _worker_init(counter: Any, stride: int) -> None:
+    """In each worker process: run this worker's sandboxes as users distinct from the other workers'.
+
+    The sandbox gives the group at position ``i`` of a batch the user ``BASE_UID + i`` (when run as root); two batches
+    graded side by side would share those users, and in rlimits isolation the harness kills a stuck group's user's
+    processes everywhere. Each worker therefore shifts its batches' users by ``slot × stride``, through the sandbox
+    runner's ``uid_offset`` (which it also uses for sandboxes that run side by side).
+    """
+    global _UID_SHIFT
+    with counter.get_lock():
+        slot = counter.value
+        counter.value += 1
+    _UID_SHIFT = slot * stride
+    if not _UID_SHIFT:
+        return
+    from autograder.sandbox import runner
+
+    original = runner._run_sandbox
+    if "uid_offset" not in inspect.signature(original).parameters:
+        return
+
+    def shifted(tasks: Any, device: Any, dtype: Any, seed: Any, jobs: Any, uid_offset: int = 0) -> Any:
+        return original(tasks, device, dtype, seed, jobs, uid_offset + _UID_SHIFT)
+
+    runner._run_sandbox = shifted
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the run
+
+
+def grade_all(source: str | Path, outdir: str | Path, options: ClassOptions = ClassOptions(),
+              echo: Any = print) -> RunSummary:
+    """Grade every submission under ``source`` (a folder or a .zip) into ``outdir``; see the module's docstring.
+
+    ``echo`` prints the notes and the summary (``None``: silent). Raises only for a missing ``source`` or bad options.
+    """
+    from autograder.classroom import gradebook
+
+    start = time.monotonic()
+    outdir, source = Path(outdir), Path(source)
+    if options.batch < 1 or options.workers < 1:
+        raise ValueError("--batch and --workers must be at least 1")
+    root = extract_zip(source, outdir / ".inputs" / source.stem) if source.suffix.lower() == ".zip" else source
+    discovery = discover(root)
+    selected = select_shard(discovery.entries, options.shard)
+    version, device = grader_version(), resolve_device(options.gpu)
+    settings = {"part": options.part, "device": device}
+    summary = RunSummary(outdir=outdir, source=source, layout=discovery.layout, found=len(discovery.entries),
+                         selected=[e.id for e in selected], problems=list(discovery.problems), shard=options.shard)
+    _write_inputs(outdir, discovery, selected, options)
+    todo = []
+    for entry in selected:
+        if not options.force and _up_to_date(outdir, entry, version, settings):
+            summary.skipped.append(entry.id)
+            _refresh_meta(outdir, entry)
+        else:
+            todo.append(entry)
+    jobs = options.jobs or max(1, min(config.MAX_JOBS, (os.cpu_count() or 1) // options.workers))
+    batch_settings = {"part": options.part, "gpu": options.gpu, "jobs": jobs, "timeout_scale": options.timeout_scale,
+                      "memory_mb": options.memory_mb, "max_score": expected_max(options.part, device)}
+    by_id = {e.id: e for e in todo}
+
+    def record(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            entry = by_id[row["id"]]
+            write_json(results_path(outdir, entry.id), row["results"])
+            write_json(meta_path(outdir, entry.id), _meta(entry, row, version, settings))  # last: marks it done
+            with open(outdir / "grading_log.jsonl", "a") as log:
+                log.write(json.dumps({"id": entry.id, "status": row["status"], "score": row["results"].get("score"),
+                                      "content_hash": entry.content_hash, "grader_version": version,
+                                      "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}) + "\n")
+            summary.graded.append(entry.id)
+            if row["status"] == ERROR:
+                summary.failed[entry.id] = row["error"]
+
+    missing = [e for e in todo if not e.units(options.part)]
+    record([{"id": e.id, "status": MISSING, "error": None, "seconds": 0.0, "results": {
+        "score": 0.0, "max_score": batch_settings["max_score"], "execution_time": 0.0, "tests": [],
+        "output": "No notebook (.ipynb) or Python file (.py) was found in this submission, so nothing was graded."}}
+        for e in missing])
+    items = [{"id": e.id, "units": [[str(f.path), restrict, f.relative] for f, restrict in e.units(options.part)]}
+             for e in todo if e.units(options.part)]
+    batches = [items[i:i + options.batch] for i in range(0, len(items), options.batch)]
+    if options.max_batches is not None:
+        summary.not_run = [item["id"] for batch in batches[options.max_batches:] for item in batch]
+        batches = batches[:options.max_batches]
+    try:
+        _run_batches(batches, batch_settings, options, record)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        done = set(summary.graded)
+        summary.not_run = [item["id"] for batch in batches for item in batch if item["id"] not in done] + summary.not_run
+    summary.seconds = time.monotonic() - start
+    summary.gradebook = gradebook.write_gradebook(outdir)
+    rows = gradebook.load_rows(outdir)
+    scores = [r.results.get("score", 0.0) for r in rows if r.status == GRADED]
+    if scores:
+        summary.mean_score = sum(scores) / len(scores)
+        summary.max_score = max(float(r.results.get("max_score", 0.0)) for r in rows if r.status == GRADED)
+    if echo:
+        echo(summary.text())
+    return summary
+
+
+def _run_batches(batches: list[list[dict[str, Any]]], settings: dict[str, Any], options: ClassOptions,
+                 record: Any) -> None:
+    """Grade ``batches`` (in this process with one worker, else in ``workers`` processes), recording each as it ends."""
+    from tqdm import tqdm
+
+    total = sum(len(b) for b in batches)
+    with tqdm(total=total, unit="submission", desc="grading", disable=not options.progress or not total,
+              dynamic_ncols=True) as bar:
+        def finished(rows: list[dict[str, Any]]) -> None:
+            record(rows)
+            bar.update(len(rows))
+            failed = sum(r["status"] == ERROR for r in rows)
+            if failed:
+                bar.set_postfix_str(f"{failed} failed to grade in the last batch")
+
+        if options.workers == 1 or len(batches) <= 1:
+            for batch in batches:
+                finished(grade_batch(batch, settings))
+            return
+        _run_in_pool(batches, settings, options.workers, options.batch, finished)
+
+
+def _run_in_pool(batches: list[list[dict[str, Any]]], settings: dict[str, Any], workers: int, batch_size: int,
+                 finished: Any) -> None:
+    """``workers`` processes, each grading one batch at a time. A batch whose worker died (the pool broke) is retried
+    once in a fresh pool; if it breaks the pool again, its submissions become ``error`` rows."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads and CUDA
+    counter = context.Value("i", 0)
+    stride = 2 * batch_size * len(known_groups())  # ≥ the group runs of one batch: distinct users side by side
+
+    def new_pool() -> concurrent.futures.ProcessPoolExecutor:
+        return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                      initializer=_worker_init, initargs=(counter, stride))
+
+    pending = deque(enumerate(batches))
+    retried: set[int] = set()
+    generation = 0
+    pool = new_pool()
+    in_flight: dict[concurrent.futures.Future, tuple[int, list[dict[str, Any]], int]] = {}
+    try:
+        while pending or in_flight:
+            while pending and len(in_flight) < workers:
+                index, batch = pending.popleft()
+                in_flight[pool.submit(grade_batch, batch, settings)] = (index, batch, generation)
+            done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                index, batch, born = in_flight.pop(future)
+                try:
+                    rows = future.result()
+                except BrokenProcessPool as error:
+                    if born == generation:  # the first to see this pool broken replaces it
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        generation += 1
+                        pool = new_pool()
+                    if index not in retried:
+                        retried.add(index)
+                        pending.appendleft((index, batch))
+                        continue
+                    rows = [failure_row(item, f"the grading worker process died ({error})", settings) for item in batch]
+                except Exception as error:  # e.g. a result that could not be sent back
+                    rows = [failure_row(item, f"{type(error).__name__}: {error}", settings) for item in batch]
+                finished(rows)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_inputs(outdir: Path, discovery: Discovery, selected: list[Entry], options: ClassOptions) -> None:
+    data = discovery.as_dict()
+    data["all_ids"] = data.pop("ids")
+    data["ids"] = [e.id for e in selected]
+    data["shard"] = list(options.shard) if options.shard else None
+    data["part"] = options.part
+    write_json(outdir / "inputs.json", data)
+
+
+def _refresh_meta(outdir: Path, entry: Entry) -> None:
+    """Update a skipped submission's names and notes (e.g. a corrected roster) without grading it again."""
+    path = meta_path(outdir, entry.id)
+    meta = read_json(path)
+    submitters = [dataclasses.asdict(s) for s in entry.submitters]
+    if isinstance(meta, dict) and (meta.get("submitters") != submitters or meta.get("notes") != entry.notes):
+        meta.update(submitters=submitters, notes=list(entry.notes), source=str(entry.source))
+        write_json(path, meta)
