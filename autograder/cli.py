@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Add up results.json files (e.g. a student's Part A and Part B notebooks).")
     merge.add_argument("results", nargs="+", help="results.json files to combine, in report order")
     merge.add_argument("--out", default="results.json", help="the combined results file (default: %(default)s)")
+    from autograder.classroom.commands import add_parsers as add_classroom_parsers
+
+    add_classroom_parsers(commands)  # grade-all, merge-shards: a whole class
     return parser
 
 
@@ -89,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         return _list()
     if args.command == "merge-results":
         return _merge(args)
+    if args.command in ("grade-all", "merge-shards"):
+        from autograder.classroom import commands as classroom_commands
+
+        return classroom_commands.run(args)
     if args.command == "protect":
         from pathlib import Path
 

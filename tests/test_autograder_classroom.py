@@ -6,12 +6,14 @@ student notebooks, three bug-zoo mutants (each as a student who wrote only the m
 that grading stays cheap), two near-identical submissions (the sampling functions of a correct variant, and the same
 code with comments added and a variable renamed), a hostile one that exits at import, an empty notebook, a student
 folder with a Part A and a Part B notebook, a student folder with no notebook, and a file that is not a notebook.
-It is graded with two workers in batches of 3, stopped after two batches, then resumed;
-the tests check that every submission was graded exactly once and the gradebook.
+It is graded with two workers in batches of 3, stopped after two batches, then resumed through the command line;
+the tests check that every submission was graded exactly once, the gradebook, and that two shards merged equal
+the unsharded run.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
 import csv
 import json
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import cli
 from autograder.classroom.engine import ClassOptions, RunSummary, grade_all, grader_version
 from autograder.classroom.inputs import discover, extract_zip, part_of
 from autograder.results import validate_results
@@ -235,19 +238,19 @@ class Graded:
     folder: Path
     out: Path
     first: RunSummary
-    second: RunSummary
+    second_rc: int
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> Graded:
-    """Two workers, batches of 3, stopped after 2 batches (an interrupted run), then resumed."""
+    """Two workers, batches of 3, stopped after 2 batches (an interrupted run), then resumed through the CLI."""
     root = tmp_path_factory.mktemp("class")
     folder, out = build_class(root / "submissions"), root / "out"
     first = grade_all(folder, out, ClassOptions(part="b", workers=2, batch=3, max_batches=2, timeout_scale=SCALE,
                                                 progress=False), echo=None)
-    second = grade_all(folder, out, ClassOptions(part="b", workers=2, batch=3, timeout_scale=SCALE, progress=False),
-                       echo=None)
-    return Graded(folder, out, first, second)
+    rc = cli.main(["grade-all", str(folder), "--out", str(out), "--part", "b", "--workers", "2", "--batch", "3",
+                   "--timeout-scale", str(SCALE), "--no-progress"])
+    return Graded(folder, out, first, rc)
 
 
 def _scores(out: Path) -> dict[str, float]:
@@ -262,7 +265,7 @@ def test_every_submission_is_graded_exactly_once_across_an_interrupted_run(grade
     assert sorted(first.selected) == ids
     assert len(first.graded) == 7 and len(first.not_run) == 5  # frank (no notebook) + two batches of 3
     assert not set(first.graded) & set(first.not_run)
-    assert sorted(graded.second.graded) == sorted(first.not_run) and not graded.second.failed
+    assert graded.second_rc == 0
     log = [json.loads(line) for line in (graded.out / "grading_log.jsonl").read_text().splitlines()]
     assert sorted(entry["id"] for entry in log) == ids  # each once, ever
     assert sorted(entry["id"] for entry in log[7:]) == sorted(first.not_run)  # the second run graded the rest
@@ -398,3 +401,38 @@ def test_workers_run_their_sandboxes_as_distinct_users(monkeypatch):
     engine._worker_init(counter, 100)  # the third worker
     runner._run_sandbox([], "cpu", "float32", 0, 1, 5)
     assert calls == [205] and counter.value == 3
+
+
+def test_shards_merged_equal_the_unsharded_run(graded, tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    names = ["reference.py", "b_cfg_sign.py", "stub_part_b.ipynb", "hostile.py", "empty.ipynb"]
+    for name in names:
+        shutil.copy(graded.folder / name, folder / name)
+    shards = []
+    for index in (1, 2):
+        out = tmp_path / f"shard{index}"
+        summary = grade_all(folder, out, ClassOptions(part="b", shard=(index, 2), timeout_scale=SCALE, progress=False), echo=None)
+        shards.append((out, summary.selected))
+    assert sorted(shards[0][1] + shards[1][1]) == sorted(Path(n).stem for n in names)
+    assert not set(shards[0][1]) & set(shards[1][1])
+    merged = tmp_path / "merged"
+    assert cli.main(["merge-shards", str(shards[0][0]), str(shards[1][0]), "--out", str(merged)]) == 0
+    main = _scores(graded.out)
+    assert _scores(merged) == {Path(n).stem: main[Path(n).stem] for n in names}
+    with open(merged / "grades.csv", newline="") as handle:
+        assert sorted(r["id"] for r in csv.DictReader(handle)) == sorted(Path(n).stem for n in names)
+
+
+def test_command_line_usage_errors_and_help(tmp_path, capsys):
+    assert cli.main(["grade-all", str(tmp_path), "--out", str(tmp_path / "o"), "--shard", "3/2"]) == 2
+    assert cli.main(["grade-all", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    (tmp_path / "one.py").write_text("x = 1")
+    assert cli.main(["grade-all", str(tmp_path / "one.py"), "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["merge-shards", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "I must be between 1 and N" in capsys.readouterr().err
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("grade-all", "merge-shards"):
+        for action in commands.choices[name]._actions:
+            assert action.help, f"{name} {action.dest} has no help text"
