@@ -4,11 +4,11 @@ Discovery is tested on small hand-made folders (no grading). The engine is teste
 submissions graded for Part B (the kit's hostile submissions are Part B ones): the reference, the two generated
 student notebooks, three bug-zoo mutants (each as a student who wrote only the mutated function and what it calls, so
 that grading stays cheap), two near-identical submissions (the sampling functions of a correct variant, and the same
-code with comments added and a variable renamed), a hostile one that exits at import, an empty notebook, a student
+code with comments added and a variable renamed; they get the same score), a hostile one that exits at import, an empty notebook, a student
 folder with a Part A and a Part B notebook, a student folder with no notebook, and a file that is not a notebook.
 It is graded with two workers in batches of 3, stopped after two batches, then resumed through the command line;
-the tests check that every submission was graded exactly once, the gradebook, and that two shards merged equal
-the unsharded run.
+the tests check that every submission was graded exactly once, the gradebook, the report's bug-zoo matches, and
+that two shards merged equal the unsharded run.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import html
 import json
 import re
 import shutil
@@ -26,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from autograder import cli
+from autograder.classroom import report
 from autograder.classroom.engine import ClassOptions, RunSummary, grade_all, grader_version
 from autograder.classroom.inputs import discover, extract_zip, part_of
 from autograder.results import validate_results
@@ -231,6 +233,17 @@ def build_class(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def zoo_dir(tmp_path_factory) -> Path:
+    """The mutants the report matches failures against: the three in the class (the full zoo takes minutes)."""
+    from autograder.validate import zoo
+
+    folder = tmp_path_factory.mktemp("zoo")
+    for name in MUTANTS:
+        shutil.copy(zoo.ZOO_ROOT / "mutants" / f"{name}.py", folder)
+    return folder
+
+
 @dataclass
 class Graded:
     """The class, its output folder, and what each of the two runs did."""
@@ -242,14 +255,14 @@ class Graded:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
+def graded(tmp_path_factory, zoo_dir) -> Graded:
     """Two workers, batches of 3, stopped after 2 batches (an interrupted run), then resumed through the CLI."""
     root = tmp_path_factory.mktemp("class")
     folder, out = build_class(root / "submissions"), root / "out"
     first = grade_all(folder, out, ClassOptions(part="b", workers=2, batch=3, max_batches=2, timeout_scale=SCALE,
-                                                progress=False), echo=None)
+                                                report=False, progress=False), echo=None)
     rc = cli.main(["grade-all", str(folder), "--out", str(out), "--part", "b", "--workers", "2", "--batch", "3",
-                   "--timeout-scale", str(SCALE), "--no-progress"])
+                   "--timeout-scale", str(SCALE), "--zoo", str(zoo_dir), "--no-progress"])
     return Graded(folder, out, first, rc)
 
 
@@ -299,7 +312,7 @@ def test_a_students_two_notebooks_are_graded_each_for_its_part_and_merged(tmp_pa
     (folder / "dana").mkdir(parents=True)
     shutil.copy(REPO / "assignment" / "part_a.ipynb", folder / "dana" / "dana_part_a.ipynb")
     shutil.copy(REPO / "assignment" / "part_b.ipynb", folder / "dana" / "dana_part_b.ipynb")
-    grade_all(folder, tmp_path / "out", ClassOptions(timeout_scale=SCALE, progress=False), echo=None)
+    grade_all(folder, tmp_path / "out", ClassOptions(timeout_scale=SCALE, report=False, progress=False), echo=None)
     results = json.loads((tmp_path / "out" / "results" / "dana.json").read_text())
     assert results["max_score"] == 22 + 46 and len(results["tests"]) == 9 + 29 and not validate_results(results)
     assert "dana_part_a.ipynb:" in results["output"] and "dana_part_b.ipynb:" in results["output"]
@@ -310,7 +323,7 @@ def test_a_rerun_skips_unchanged_work_and_regrades_a_changed_file(graded, tmp_pa
     folder, out = tmp_path / "submissions", tmp_path / "out"
     shutil.copytree(graded.folder, folder)
     shutil.copytree(graded.out, out)
-    options = ClassOptions(part="b", batch=3, timeout_scale=SCALE, progress=False)
+    options = ClassOptions(part="b", batch=3, timeout_scale=SCALE, report=False, progress=False)
     again = grade_all(folder, out, options, echo=None)
     assert again.graded == [] and len(again.skipped) == 12
     with open(folder / "hostile.py", "a") as handle:
@@ -348,7 +361,7 @@ def test_gradebook_has_one_row_per_submitter_of_a_gradescope_export(tmp_path):
     for folder in export.iterdir():  # nothing to grade: no sandbox needed to check the rows
         for path in folder.glob("*.*"):
             path.rename(path.with_suffix(".pdf"))
-    summary = grade_all(tmp_path / "unzipped", tmp_path / "out", ClassOptions(progress=False), echo=None)
+    summary = grade_all(tmp_path / "unzipped", tmp_path / "out", ClassOptions(report=False, progress=False), echo=None)
     assert summary.layout == "gradescope" and len(summary.graded) == 3
     with open(tmp_path / "out" / "grades.csv", newline="") as handle:
         rows = [(r["id"], r["name"], r["email"], r["status"]) for r in csv.DictReader(handle)]
@@ -370,7 +383,7 @@ def test_a_crash_while_grading_a_batch_is_a_row_not_an_abort(tmp_path, monkeypat
         raise RuntimeError("the sandbox could not start")
 
     monkeypatch.setattr(grading, "grade_many", broken)
-    options = ClassOptions(part="b", batch=1, progress=False)
+    options = ClassOptions(part="b", batch=1, report=False, progress=False)
     summary = grade_all(folder, tmp_path / "out", options, echo=None)
     assert sorted(summary.failed) == ["one", "two"] and "the sandbox could not start" in summary.failed["one"]
     results = json.loads((tmp_path / "out" / "results" / "one.json").read_text())
@@ -412,16 +425,41 @@ def test_shards_merged_equal_the_unsharded_run(graded, tmp_path):
     shards = []
     for index in (1, 2):
         out = tmp_path / f"shard{index}"
-        summary = grade_all(folder, out, ClassOptions(part="b", shard=(index, 2), timeout_scale=SCALE, progress=False), echo=None)
+        summary = grade_all(folder, out, ClassOptions(part="b", shard=(index, 2), timeout_scale=SCALE, report=False,
+                                                      progress=False), echo=None)
         shards.append((out, summary.selected))
     assert sorted(shards[0][1] + shards[1][1]) == sorted(Path(n).stem for n in names)
     assert not set(shards[0][1]) & set(shards[1][1])
     merged = tmp_path / "merged"
-    assert cli.main(["merge-shards", str(shards[0][0]), str(shards[1][0]), "--out", str(merged)]) == 0
+    assert cli.main(["merge-shards", str(shards[0][0]), str(shards[1][0]), "--out", str(merged), "--no-zoo-match"]) == 0
     main = _scores(graded.out)
     assert _scores(merged) == {Path(n).stem: main[Path(n).stem] for n in names}
     with open(merged / "grades.csv", newline="") as handle:
         assert sorted(r["id"] for r in csv.DictReader(handle)) == sorted(Path(n).stem for n in names)
+    assert (merged / "report.html").is_file()
+
+
+def test_report_names_the_mutants_bugs(graded, zoo_dir, monkeypatch, tmp_path):
+    from autograder import grading
+    from autograder.validate import zoo
+
+    page = (graded.out / "report.html").read_text()
+    for name in MUTANTS:
+        doc = zoo.read_entry(zoo_dir / f"{name}.py").doc.strip()
+        assert f"1 student: {html.escape(doc, quote=True)}" in page, name
+    assert page.count("data:image/png;base64,") >= 2
+    assert not re.search(r"""(src|href)=['"]?https?:""", page)  # self-contained
+    cache = json.loads((graded.out / ".zoo_signatures.json").read_text())
+    assert sorted(cache["mutants"]) == sorted(MUTANTS) and cache["grader_version"] == grader_version()
+
+    def no_grading(*args, **kwargs):
+        raise AssertionError("the mutants' signatures are cached")
+
+    monkeypatch.setattr(grading, "grade_many", no_grading)
+    copy = tmp_path / "out"
+    shutil.copytree(graded.out, copy)
+    rebuilt = report.write_report(copy, report.ReportOptions(zoo_dir=zoo_dir)).read_text()
+    assert "1 student: CFG with the wrong sign" in rebuilt
 
 
 def test_command_line_usage_errors_and_help(tmp_path, capsys):

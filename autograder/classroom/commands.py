@@ -18,10 +18,10 @@ SLURM_HINT = "e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT in a Slu
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Add ``grade-all`` and ``merge-shards`` to the command line's subcommands."""
     grade_all = commands.add_parser(
-        "grade-all", help="grade a whole class: a folder of submissions → results, grades.csv",
+        "grade-all", help="grade a whole class: a folder of submissions → results, grades.csv, report.html",
         description="Grade every submission in a folder (one .ipynb/.py per student, one folder per student with "
                     "part_a/part_b notebooks, or Gradescope's 'Export Submissions' folder or zip) in batches; write "
-                    "OUTDIR/results/<id>.json and OUTDIR/grades.csv. Re-running skips "
+                    "OUTDIR/results/<id>.json, OUTDIR/grades.csv and OUTDIR/report.html. Re-running skips "
                     "submissions already graded by this grader version and resumes an interrupted run.")
     grade_all.add_argument("submissions", help="folder of submissions, or the zip Gradescope's 'Export Submissions' gives")
     grade_all.add_argument("--out", required=True, help="output folder (created; reused by later runs to skip finished work)")
@@ -47,14 +47,24 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                            help="extra address space per child in MiB (default: %(default)s)")
     grade_all.add_argument("--max-batches", type=_positive, default=None,
                            help="stop after this many batches (a time-boxed session); run again to continue")
+    grade_all.add_argument("--no-zoo-match", action="store_true",
+                           help="do not match common failures to the bug zoo's mutants (skips grading the mutants once per grader version)")
+    grade_all.add_argument("--zoo", default=None, metavar="DIR",
+                           help="folder of mutants to match failures against (default: the kit's bug zoo)")
+    grade_all.add_argument("--no-report", action="store_true", help="write results and grades.csv only, no report.html")
     grade_all.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     merge = commands.add_parser(
         "merge-shards", help="combine the output folders of grade-all --shard runs into one",
         description="Copy the results of several grade-all output folders (one per shard) into one, then rebuild "
-                    "grades.csv over the whole class.")
+                    "grades.csv and report.html over the whole class.")
     merge.add_argument("outdirs", nargs="+", metavar="OUTDIR", help="the shards' output folders")
     merge.add_argument("--out", required=True, help="the merged output folder (may be one of the shards')")
+    merge.add_argument("--gpu", choices=("auto", "on", "off"), default="auto",
+                       help="device policy for grading the bug zoo's mutants, if their signatures are not cached yet")
+    merge.add_argument("--no-zoo-match", action="store_true", help="do not match common failures to the bug zoo's mutants")
+    merge.add_argument("--zoo", default=None, metavar="DIR", help="folder of mutants (default: the kit's bug zoo)")
+    merge.add_argument("--no-report", action="store_true", help="rebuild grades.csv only, no report.html")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,7 +92,9 @@ def _grade_all(args: argparse.Namespace) -> int:
         return 2
     options = ClassOptions(part=args.part, gpu=args.gpu, workers=args.workers, batch=args.batch, shard=shard,
                            force=args.force, jobs=args.jobs, timeout_scale=args.timeout_scale, memory_mb=args.memory_mb,
-                           max_batches=args.max_batches, progress=not args.no_progress)
+                           max_batches=args.max_batches, zoo_match=not args.no_zoo_match,
+                           zoo_dir=Path(args.zoo) if args.zoo else None,
+                           report=not args.no_report, progress=not args.no_progress)
     summary = grade_all(source, Path(args.out), options)
     if summary.interrupted:
         return 130
@@ -90,10 +102,13 @@ def _grade_all(args: argparse.Namespace) -> int:
 
 
 def _merge_shards(args: argparse.Namespace) -> int:
+    from autograder.classroom.report import ReportOptions
     from autograder.classroom.shards import merge_shards
 
+    options = False if args.no_report else ReportOptions(zoo_match=not args.no_zoo_match, gpu=args.gpu,
+                                                         zoo_dir=Path(args.zoo) if args.zoo else None)
     try:
-        merge_shards(args.outdirs, args.out)
+        merge_shards(args.outdirs, args.out, options)
     except FileNotFoundError as error:
         print(f"autograder merge-shards: {error}", file=sys.stderr)
         return 2

@@ -6,7 +6,7 @@
     results/<id>.meta.json   content hash, grader version, settings, status, submitters, notes
     grading_log.jsonl        one line per submission graded, ever (an audit trail: nothing is graded twice)
     inputs.json              what discovery found, the shard, the ids of this OUTDIR
-    grades.csv               rebuilt at the end of every run
+    grades.csv, report.html  rebuilt at the end of every run
 
 A submission is graded again only when its files (content hash), the grader (:func:`grader_version`) or the
 settings (part, device) changed, or with ``force``. Each batch of ``batch`` submissions is graded in one sandbox
@@ -61,6 +61,9 @@ class ClassOptions:
     timeout_scale: float = 1.0
     memory_mb: int = config.MEMORY_MB
     max_batches: int | None = None
+    zoo_match: bool = True
+    zoo_dir: Path | None = None
+    report: bool = True
     progress: bool = True
 
 
@@ -431,6 +434,12 @@ def grade_all(source: str | Path, outdir: str | Path, options: ClassOptions = Cl
     if scores:
         summary.mean_score = sum(scores) / len(scores)
         summary.max_score = max(float(r.results.get("max_score", 0.0)) for r in rows if r.status == GRADED)
+    if options.report and not summary.interrupted:
+        from autograder.classroom import report
+
+        summary.report = report.write_report(outdir, report.ReportOptions(
+            zoo_match=options.zoo_match, zoo_dir=options.zoo_dir, gpu=options.gpu,
+            timeout_scale=options.timeout_scale, jobs=jobs), echo=echo)
     if echo:
         echo(summary.text())
     return summary

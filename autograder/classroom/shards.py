@@ -2,8 +2,8 @@
 
 Each shard's results, meta and solution-code files are copied (atomically) into the merged folder; when two shards
 hold the same id, the most recently graded copy wins (and a note says so). The merged ``inputs.json`` lists the union
-of the shards' ids and problems, the grading logs are concatenated, and the
-gradebook is rebuilt over the whole class.
+of the shards' ids and problems, the bug-zoo signature caches are merged, the grading logs concatenated, and the
+gradebook and the report are rebuilt over the whole class.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ class MergeSummary:
         return "\n".join(lines)
 
 
-def merge_shards(inputs: list[str | Path], out: str | Path, echo: Any = print) -> MergeSummary:
-    """Merge the shard folders ``inputs`` into ``out`` (which may be one of them) and rebuild the gradebook."""
-    from autograder.classroom import gradebook
+def merge_shards(inputs: list[str | Path], out: str | Path, report_options: Any = None, echo: Any = print) -> MergeSummary:
+    """Merge the shard folders ``inputs`` into ``out`` (which may be one of them) and rebuild the gradebook and the
+    report (``report_options``: a :class:`autograder.classroom.report.ReportOptions`; ``False`` for no report)."""
+    from autograder.classroom import gradebook, report
 
     out = Path(out)
     folders = [Path(p) for p in inputs]
@@ -88,12 +89,15 @@ def merge_shards(inputs: list[str | Path], out: str | Path, echo: Any = print) -
         "root": roots[0] if len(set(roots)) == 1 else roots, "layout": layouts[0] if len(set(layouts)) == 1 else "mixed",
         "ids": summary.ids, "all_ids": summary.ids, "problems": problems, "shard": None,
         "part": parts[0] if len(set(map(str, parts))) == 1 else None, "merged_from": [str(f) for f in folders]})
+    report.merge_zoo_caches([f for f in folders if f.resolve() != out.resolve()], out)
     logs = [f / "grading_log.jsonl" for f in folders if f.resolve() != out.resolve() and (f / "grading_log.jsonl").is_file()]
     if logs:
         with open(out / "grading_log.jsonl", "a") as merged:
             for log in logs:
                 merged.write(log.read_text())
     summary.gradebook = gradebook.write_gradebook(out)
+    if report_options is not False:
+        summary.report = report.write_report(out, report_options or report.ReportOptions(), echo=echo)
     if echo:
         echo(summary.text())
     return summary
