@@ -4,11 +4,11 @@ Discovery is tested on small hand-made folders (no grading). The engine is teste
 submissions graded for Part B (the kit's hostile submissions are Part B ones): the reference, the two generated
 student notebooks, three bug-zoo mutants (each as a student who wrote only the mutated function and what it calls, so
 that grading stays cheap), two near-identical submissions (the sampling functions of a correct variant, and the same
-code with comments added and a variable renamed; they get the same score), a hostile one that exits at import, an empty notebook, a student
+code with comments added and a variable renamed), a hostile one that exits at import, an empty notebook, a student
 folder with a Part A and a Part B notebook, a student folder with no notebook, and a file that is not a notebook.
 It is graded with two workers in batches of 3, stopped after two batches, then resumed through the command line;
-the tests check that every submission was graded exactly once, the gradebook, the report's bug-zoo matches, and
-that two shards merged equal the unsharded run.
+the tests check that every submission was graded exactly once, the gradebook, the report's bug-zoo matches and
+similarity leads, and that two shards merged equal the unsharded run.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import html
 import json
 import re
 import shutil
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from autograder import cli
-from autograder.classroom import report
+from autograder.classroom import report, similarity
 from autograder.classroom.engine import ClassOptions, RunSummary, grade_all, grader_version
 from autograder.classroom.inputs import discover, extract_zip, part_of
 from autograder.results import validate_results
@@ -458,8 +459,27 @@ def test_report_names_the_mutants_bugs(graded, zoo_dir, monkeypatch, tmp_path):
     monkeypatch.setattr(grading, "grade_many", no_grading)
     copy = tmp_path / "out"
     shutil.copytree(graded.out, copy)
-    rebuilt = report.write_report(copy, report.ReportOptions(zoo_dir=zoo_dir)).read_text()
+    rebuilt = report.write_report(copy, report.ReportOptions(zoo_dir=zoo_dir, similarity=False)).read_text()
     assert "1 student: CFG with the wrong sign" in rebuilt
+
+
+def test_the_near_identical_pair_is_the_top_similarity_lead(graded):
+    leads = json.loads((graded.out / "similarity.json").read_text())
+    top = leads["pairs"][0]
+    assert (top["a"], top["b"]) == ("twin_1", "twin_2") and top["identical"]
+    assert "twin_1 ↔ twin_2" in (graded.out / "report.html").read_text()
+    codes = similarity.read_code_files(graded.out)
+    assert "class Conv(" in codes["reference"] and "import torch" not in codes["reference"]
+    fallback = similarity.find_similar(codes, backend="difflib")
+    assert (fallback.pairs[0].a, fallback.pairs[0].b) == ("twin_1", "twin_2")
+
+
+def test_similarity_degrades_without_copydetect(monkeypatch):
+    monkeypatch.setitem(sys.modules, "copydetect", None)
+    code = "def f(x):\n" + "".join(f"    y{i} = x * {i} + torch.sqrt(x)\n" for i in range(8)) + "    return y1\n"
+    result = similarity.find_similar({"a": code, "b": code.replace("y", "z"), "c": "x = 1\n"})
+    assert result.method == "difflib" and any("copydetect is not installed" in n for n in result.notes)
+    assert [(p.a, p.b, p.identical) for p in result.pairs] == [("a", "b", True)]
 
 
 def test_command_line_usage_errors_and_help(tmp_path, capsys):

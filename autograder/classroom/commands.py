@@ -51,6 +51,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                            help="do not match common failures to the bug zoo's mutants (skips grading the mutants once per grader version)")
     grade_all.add_argument("--zoo", default=None, metavar="DIR",
                            help="folder of mutants to match failures against (default: the kit's bug zoo)")
+    grade_all.add_argument("--no-similarity", action="store_true", help="do not look for alike submissions")
     grade_all.add_argument("--no-report", action="store_true", help="write results and grades.csv only, no report.html")
     grade_all.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -64,6 +65,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                        help="device policy for grading the bug zoo's mutants, if their signatures are not cached yet")
     merge.add_argument("--no-zoo-match", action="store_true", help="do not match common failures to the bug zoo's mutants")
     merge.add_argument("--zoo", default=None, metavar="DIR", help="folder of mutants (default: the kit's bug zoo)")
+    merge.add_argument("--no-similarity", action="store_true", help="do not look for alike submissions")
     merge.add_argument("--no-report", action="store_true", help="rebuild grades.csv only, no report.html")
 
 
@@ -93,7 +95,7 @@ def _grade_all(args: argparse.Namespace) -> int:
     options = ClassOptions(part=args.part, gpu=args.gpu, workers=args.workers, batch=args.batch, shard=shard,
                            force=args.force, jobs=args.jobs, timeout_scale=args.timeout_scale, memory_mb=args.memory_mb,
                            max_batches=args.max_batches, zoo_match=not args.no_zoo_match,
-                           zoo_dir=Path(args.zoo) if args.zoo else None,
+                           zoo_dir=Path(args.zoo) if args.zoo else None, similarity=not args.no_similarity,
                            report=not args.no_report, progress=not args.no_progress)
     summary = grade_all(source, Path(args.out), options)
     if summary.interrupted:
@@ -106,7 +108,8 @@ def _merge_shards(args: argparse.Namespace) -> int:
     from autograder.classroom.shards import merge_shards
 
     options = False if args.no_report else ReportOptions(zoo_match=not args.no_zoo_match, gpu=args.gpu,
-                                                         zoo_dir=Path(args.zoo) if args.zoo else None)
+                                                         zoo_dir=Path(args.zoo) if args.zoo else None,
+                                                         similarity=not args.no_similarity)
     try:
         merge_shards(args.outdirs, args.out, options)
     except FileNotFoundError as error:

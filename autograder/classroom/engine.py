@@ -4,6 +4,7 @@
 
     results/<id>.json        Gradescope's results (two graded notebooks merged with results.merge_results)
     results/<id>.meta.json   content hash, grader version, settings, status, submitters, notes
+    code/<id>.py             the solution code similarity compares (the kit's given code left out)
     grading_log.jsonl        one line per submission graded, ever (an audit trail: nothing is graded twice)
     inputs.json              what discovery found, the shard, the ids of this OUTDIR
     grades.csv, report.html  rebuilt at the end of every run
@@ -63,6 +64,7 @@ class ClassOptions:
     max_batches: int | None = None
     zoo_match: bool = True
     zoo_dir: Path | None = None
+    similarity: bool = True
     report: bool = True
     progress: bool = True
 
@@ -371,7 +373,7 @@ def grade_all(source: str | Path, outdir: str | Path, options: ClassOptions = Cl
 
     ``echo`` prints the notes and the summary (``None``: silent). Raises only for a missing ``source`` or bad options.
     """
-    from autograder.classroom import gradebook
+    from autograder.classroom import gradebook, similarity
 
     start = time.monotonic()
     outdir, source = Path(outdir), Path(source)
@@ -385,6 +387,7 @@ def grade_all(source: str | Path, outdir: str | Path, options: ClassOptions = Cl
     summary = RunSummary(outdir=outdir, source=source, layout=discovery.layout, found=len(discovery.entries),
                          selected=[e.id for e in selected], problems=list(discovery.problems), shard=options.shard)
     _write_inputs(outdir, discovery, selected, options)
+    similarity.write_code_files(outdir, selected)
     todo = []
     for entry in selected:
         if not options.force and _up_to_date(outdir, entry, version, settings):
@@ -438,7 +441,7 @@ def grade_all(source: str | Path, outdir: str | Path, options: ClassOptions = Cl
         from autograder.classroom import report
 
         summary.report = report.write_report(outdir, report.ReportOptions(
-            zoo_match=options.zoo_match, zoo_dir=options.zoo_dir, gpu=options.gpu,
+            zoo_match=options.zoo_match, zoo_dir=options.zoo_dir, similarity=options.similarity, gpu=options.gpu,
             timeout_scale=options.timeout_scale, jobs=jobs), echo=echo)
     if echo:
         echo(summary.text())

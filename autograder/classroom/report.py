@@ -2,7 +2,8 @@
 
 Sections: the counts and mean scores; a score histogram per part and a pass-rate bar chart per test; the pass-rate
 table; for each student-facing function its most common failure messages (numbers replaced by ``#`` so that the
-same mistake groups together), each matched to the bug-zoo mutants that fail the same way; the problems met (files that are not notebooks, failed grading) and a table of
+same mistake groups together), each matched to the bug-zoo mutants that fail the same way; the similarity leads,
+with the matched code side by side; the problems met (files that are not notebooks, failed grading) and a table of
 every submission.
 
 **Matching failures to the bug zoo.** A mutant's *signature* is the set of ``(test name, normalised first line of
@@ -53,9 +54,13 @@ class ReportOptions:
 
     zoo_match: bool = True
     zoo_dir: Path | None = None
+    similarity: bool = True
+    similarity_backend: str = "auto"
     gpu: str = "auto"
     timeout_scale: float = 1.0
     jobs: int = 0
+    top_pairs: int = 20
+    side_by_side: int = 5
     failures_per_function: int = 6
 
 
@@ -262,7 +267,7 @@ def pass_rate_png(rates: list[tuple[str, int, int]]) -> str:
 
 
 def write_report(outdir: Path, options: ReportOptions = ReportOptions(), echo: Any = None) -> Path:
-    """Build ``OUTDIR/report.html`` from ``OUTDIR``'s results; returns its path."""
+    """Build ``OUTDIR/report.html`` (and ``OUTDIR/similarity.json``) from ``OUTDIR``'s results; returns its path."""
     rows = load_rows(outdir)
     inputs = read_json(outdir / "inputs.json") or {}
     sections = [_header(outdir, rows, inputs)]
@@ -270,6 +275,7 @@ def write_report(outdir: Path, options: ReportOptions = ReportOptions(), echo: A
         ("Scores", lambda: _figures(rows)),
         ("Pass rate per test", lambda: _pass_table(rows)),
         ("Most common failures", lambda: _failures(outdir, rows, options, echo)),
+        ("Similar submissions", lambda: _similarity(outdir, rows, options)),
         ("Problems", lambda: _problems(rows, inputs)),
         ("Every submission", lambda: _students(rows)),
     ):
@@ -374,6 +380,62 @@ def _failures(outdir: Path, rows: list[Row], options: ReportOptions, echo: Any) 
     return "\n".join(out)
 
 
+def _similarity(outdir: Path, rows: list[Row], options: ReportOptions) -> str:
+    from autograder.classroom import similarity
+
+    if not options.similarity:
+        return "<p>Not computed (--no-similarity).</p>"
+    ids = [row.id for row in rows if row.status == GRADED]
+    result = similarity.find_similar(similarity.read_code_files(outdir, ids), top=options.top_pairs,
+                                     backend=options.similarity_backend)
+    write_json(outdir / "similarity.json", {"method": result.method, "notes": result.notes, "pairs": [
+        {"a": p.a, "b": p.b, "score": round(p.score, 4), "share_a": round(p.share_a, 4), "share_b": round(p.share_b, 4),
+         "identical": p.identical}
+        for p in result.pairs]})
+    out = ["<p class='lead'><b>A lead for a person, never a verdict.</b> Students share the starter code, the lecture's "
+           "formulas and the few natural ways to write them; alike code can be honest. Read both submissions (and ask) "
+           "before concluding anything.</p>",
+           f"<p>Compared: the code the grader keeps from each submission, less imports and the kit's given code "
+           f"(method: {_e(result.method)}). Score: the mean of the two shares of each file found in the other.</p>"]
+    out += [f"<p class='note'>{_e(note)}</p>" for note in result.notes]
+    if not result.pairs:
+        return "\n".join(out + ["<p>No alike pairs.</p>"])
+    out.append("<table><tr><th>#</th><th>submission</th><th>submission</th><th>score</th><th>shares</th><th></th></tr>")
+    for rank, pair in enumerate(result.pairs, 1):
+        out.append(f"<tr><td>{rank}</td><td>{_e(pair.a)}</td><td>{_e(pair.b)}</td><td class='num'>{pair.score:.2f}</td>"
+                   f"<td class='num'>{pair.share_a:.0%} / {pair.share_b:.0%}</td>"
+                   f"<td>{'the same code once names, comments and layout are normalised' if pair.identical else ''}</td></tr>")
+    out.append("</table>")
+    for rank, pair in enumerate(result.pairs[:options.side_by_side], 1):
+        out.append(f"<details{' open' if rank == 1 else ''}><summary>#{rank}: {_e(pair.a)} ↔ {_e(pair.b)} "
+                   f"({pair.score:.2f}) — matched regions highlighted</summary><div class='sbs'>"
+                   f"<div><h4>{_e(pair.a)}</h4><pre>{_highlight(result.codes[pair.a], pair.spans_a)}</pre></div>"
+                   f"<div><h4>{_e(pair.b)}</h4><pre>{_highlight(result.codes[pair.b], pair.spans_b)}</pre></div>"
+                   "</div></details>")
+    return "\n".join(out)
+
+
+def _highlight(code: str, spans: list[tuple[int, int]], limit: int = 30000) -> str:
+    """``code`` as HTML with ``spans`` in ``<mark>`` (overlaps merged), cut at ``limit`` characters."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, position = [], 0
+    for start, end in merged:
+        start, end = max(start, position), min(end, limit)
+        if start >= end:
+            continue
+        out += [_e(code[position:start]), "<mark>", _e(code[start:end]), "</mark>"]
+        position = end
+    out.append(_e(code[position:limit]))
+    if len(code) > limit:
+        out.append(f"\n… ({len(code) - limit} more characters)")
+    return "".join(out)
+
+
 def _problems(rows: list[Row], inputs: dict[str, Any]) -> str:
     items = [f"<li>{_e(p)}</li>" for p in inputs.get("problems", [])]
     items += [f"<li><b>{_e(row.id)}</b>: the grader failed ({_e(row.meta.get('error', ''))}); run again to retry</li>"
@@ -405,7 +467,12 @@ code {{ background: #f3f3f3; padding: 0 2px; }}
 .zoo {{ margin-left: 1.5em; color: #1a5e20; }}
 .note {{ color: #7a5b00; }}
 .warn {{ color: #a00; }}
+.lead {{ background: #fff6d6; padding: 0.5em; }}
 .figures img {{ max-width: 100%; margin: 0.5em; }}
+.sbs {{ display: flex; gap: 1em; }}
+.sbs > div {{ flex: 1; min-width: 0; }}
+.sbs pre {{ font-size: 0.75em; overflow-x: auto; background: #fafafa; border: 1px solid #ddd; padding: 4px; }}
+mark {{ background: #ffe08a; }}
 </style></head>
 <body>
 {body}
