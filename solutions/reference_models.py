@@ -10,6 +10,7 @@ from them; :func:`load_reference_ddpm` loads one into the reference classes, in 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -19,7 +20,8 @@ from solutions.part_b import DDPM, ClassConditionalUNet, TimeConditionalUNet
 __all__ = ["REFERENCE_DIR", "KINDS", "checkpoint_path", "available", "record", "save_reference_ddpm",
            "load_reference_ddpm", "new_ddpm"]
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference_models"
+# FUNDIFF_REFERENCE_MODELS points elsewhere (e.g. a small smoke-test build), like FUNDIFF_MNIST_ROOT for MNIST.
+REFERENCE_DIR = Path(os.environ.get("FUNDIFF_REFERENCE_MODELS", Path(__file__).resolve().parents[1] / "data" / "reference_models"))
 KINDS = {"time": TimeConditionalUNet, "class": ClassConditionalUNet}
 
 
