@@ -141,5 +141,6 @@ def _with_banner(picture: np.ndarray, title: str, height: int = 22) -> np.ndarra
 
     banner = Image.new("RGB", (picture.shape[1], height), "white")
     draw = ImageDraw.Draw(banner)
-    draw.text((4, 5), title, fill="black")
+    # Pillow's built-in font has no Greek letters or dashes
+    draw.text((4, 5), title.replace("γ", "gamma").replace("—", "-"), fill="black")
     return np.concatenate([np.asarray(banner), picture], axis=0)
