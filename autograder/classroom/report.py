@@ -359,11 +359,17 @@ def _failures(outdir: Path, rows: list[Row], options: ReportOptions, echo: Any) 
            "compared: a match counts the students of the group who fail every test the mutant fails, the same way.</p>"
            if options.zoo_match else ""]
     out += [f"<p class='note'>{_e(note)}</p>" for note in notes]
-    for function, every in failure_groups(graded, mutants).items():
+    only_not_attempted = []
+    by_function = failure_groups(graded, mutants)
+    attempted = lambda groups: [g for g in groups if not _NOT_ATTEMPTED.search(g.message)]
+    for function, every in sorted(by_function.items(), key=lambda kv: -sum(len(g.students) for g in attempted(kv[1]))):
+        skipped = sorted({s for g in every if _NOT_ATTEMPTED.search(g.message) for s in g.students})
+        groups = attempted(every)
+        if not groups:
+            only_not_attempted.append(f"<code>{_e(function)}</code> ({len(skipped)})")
+            continue
         count = len({s for g in every for s in g.students})
         out.append(f"<h3><code>{_e(function)}</code> — {count} student(s) with a failure</h3><ul>")
-        skipped = sorted({s for g in every if _NOT_ATTEMPTED.search(g.message) for s in g.students})
-        groups = [g for g in every if not _NOT_ATTEMPTED.search(g.message)]
         if skipped:
             out.append(f"<li>{len(skipped)} not attempted (not defined, or still raising NotImplementedError)"
                        f"<details><summary>who</summary>{_e(', '.join(skipped))}</details></li>")
@@ -377,6 +383,9 @@ def _failures(outdir: Path, rows: list[Row], options: ReportOptions, echo: Any) 
         if len(groups) > options.failures_per_function:
             out.append(f"<li>… and {len(groups) - options.failures_per_function} other message(s)</li>")
         out.append("</ul>")
+    if only_not_attempted:
+        out.append("<h3>Failed only where not attempted</h3><p>Not defined, or still raising NotImplementedError "
+                   f"(students): {', '.join(only_not_attempted)}.</p>")
     return "\n".join(out)
 
 
@@ -402,13 +411,13 @@ def _similarity(outdir: Path, rows: list[Row], options: ReportOptions) -> str:
         return "\n".join(out + ["<p>No alike pairs.</p>"])
     out.append("<table><tr><th>#</th><th>submission</th><th>submission</th><th>score</th><th>shares</th><th></th></tr>")
     for rank, pair in enumerate(result.pairs, 1):
-        out.append(f"<tr><td>{rank}</td><td>{_e(pair.a)}</td><td>{_e(pair.b)}</td><td class='num'>{pair.score:.2f}</td>"
-                   f"<td class='num'>{pair.share_a:.0%} / {pair.share_b:.0%}</td>"
+        out.append(f"<tr><td>{rank}</td><td>{_e(pair.a)}</td><td>{_e(pair.b)}</td><td class='num'>{pair.score:.3f}</td>"
+                   f"<td class='num'>{pair.share_a:.1%} / {pair.share_b:.1%}</td>"
                    f"<td>{'the same code once names, comments and layout are normalised' if pair.identical else ''}</td></tr>")
     out.append("</table>")
     for rank, pair in enumerate(result.pairs[:options.side_by_side], 1):
         out.append(f"<details{' open' if rank == 1 else ''}><summary>#{rank}: {_e(pair.a)} ↔ {_e(pair.b)} "
-                   f"({pair.score:.2f}) — matched regions highlighted</summary><div class='sbs'>"
+                   f"({pair.score:.3f}) — matched regions highlighted</summary><div class='sbs'>"
                    f"<div><h4>{_e(pair.a)}</h4><pre>{_highlight(result.codes[pair.a], pair.spans_a)}</pre></div>"
                    f"<div><h4>{_e(pair.b)}</h4><pre>{_highlight(result.codes[pair.b], pair.spans_b)}</pre></div>"
                    "</div></details>")
