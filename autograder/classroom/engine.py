@@ -96,10 +96,11 @@ class RunSummary:
         """The one-screen summary printed at the end of ``grade-all``."""
         shard = f", shard {self.shard[0]}/{self.shard[1]}: {len(self.selected)} of them" if self.shard else ""
         lines = [f"grade-all: {self.found} submissions in {self.source} (layout: {self.layout}){shard}"]
-        failed = f"   ({len(self.failed)} failed to grade: {', '.join(sorted(self.failed)[:5])}" \
-                 f"{' …' if len(self.failed) > 5 else ''})" if self.failed else ""
-        lines.append(f"  graded now            {len(self.graded):>5}   in {self.seconds:.0f} s{failed}")
+        failed = f"   ({', '.join(sorted(self.failed)[:5])}{' …' if len(self.failed) > 5 else ''}: see the report; " \
+                 "run again to retry)" if self.failed else ""
+        lines.append(f"  graded now            {len(self.graded):>5}   in {self.seconds:.0f} s")
         lines.append(f"  unchanged, skipped    {len(self.skipped):>5}")
+        lines.append(f"  failed to grade       {len(self.failed):>5}{failed}")
         if self.not_run:
             why = "interrupted" if self.interrupted else "stopped after --max-batches"
             lines.append(f"  not graded yet        {len(self.not_run):>5}   ({why}; run the same command again to continue)")
@@ -123,19 +124,21 @@ class RunSummary:
 #: GPU group's thresholds and training engine, and the given code the grader runs (models, MNIST, classifier).
 GRADING_SOURCES = ("solutions/part_a.py", "solutions/part_b.py", "solutions/fast_training.py", "graph_training/*.py",
                    "assignment/*.py")
+#: Parts of ``autograder/`` that grading a submission never runs: the command line, the notebook release, the
+#: grader's own validation and the bug zoo, and this package. Any other module counts (new ones included).
+NOT_GRADING = ("classroom", "validate", "release.py", "cli.py", "__main__.py")
 
 
 @functools.lru_cache(maxsize=1)
 def grader_version() -> str:
-    """``<package version>+<sha256 prefix>`` of the grader's sources (``autograder/``, less this package and the zoo)
-    and of :data:`GRADING_SOURCES`: a change to any of them grades every submission again."""
+    """``<package version>+<sha256 prefix>`` of the grader's sources (``autograder/`` less :data:`NOT_GRADING`) and
+    of :data:`GRADING_SOURCES`: a change to any of them grades every submission again."""
     try:
         package = importlib.metadata.version(PACKAGE)
     except importlib.metadata.PackageNotFoundError:
         package = "unknown"
     digest = hashlib.sha256()
-    sources = [p for p in GRADER_ROOT.rglob("*.py")
-               if p.relative_to(GRADER_ROOT).parts[0] != "classroom" and "zoo_files" not in p.parts]
+    sources = [p for p in GRADER_ROOT.rglob("*.py") if p.relative_to(GRADER_ROOT).parts[0] not in NOT_GRADING]
     sources += [p for pattern in GRADING_SOURCES for p in REPO_ROOT.glob(pattern)]
     for path in sorted(sources):
         digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -386,6 +389,8 @@ def grade_all(source: str | Path, outdir: str | Path, options: ClassOptions = Cl
     settings = {"part": options.part, "device": device}
     summary = RunSummary(outdir=outdir, source=source, layout=discovery.layout, found=len(discovery.entries),
                          selected=[e.id for e in selected], problems=list(discovery.problems), shard=options.shard)
+    if root != source:
+        summary.notes.append(f"{source.name} unpacked into {root}")
     _write_inputs(outdir, discovery, selected, options)
     similarity.write_code_files(outdir, selected)
     todo = []

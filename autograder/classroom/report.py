@@ -7,9 +7,9 @@ with the matched code side by side; the problems met (files that are not noteboo
 every submission.
 
 **Matching failures to the bug zoo.** A mutant's *signature* is the set of ``(test name, normalised first line of
-the feedback)`` of the tests it fails. Mutants are graded once per grader version and device (only the groups the
-changed code can reach, as ``validate`` does) and cached in ``OUTDIR/.zoo_signatures.json``; this happens only
-when some student failed a test. A failure group (one test, one normalised message) is matched to each mutant whose
+the feedback)`` of the tests it fails. Mutants are graded once per grader version (:func:`zoo_version`) and
+device (only the groups the changed code can reach, as ``validate`` does) and cached in
+``OUTDIR/.zoo_signatures.json``; this happens only when some student failed a test. A failure group (one test, one normalised message) is matched to each mutant whose
 signature holds that failure, and the report counts the students of the group who show *every* failure of the
 mutant: "31 students: CFG with the wrong sign".
 """
@@ -96,7 +96,7 @@ def zoo_signatures(outdir: Path, parts: set[str], options: ReportOptions, echo: 
 
     folder = Path(options.zoo_dir) if options.zoo_dir else zoo.ZOO_ROOT / "mutants"
     entries = [e for e in zoo.entries(folder) if e.part in parts and e.target]
-    version, device = grader_version(), resolve_device(options.gpu)
+    version, device = zoo_version(), resolve_device(options.gpu)
     cache = read_json(outdir / ZOO_CACHE)
     if not (isinstance(cache, dict) and cache.get("grader_version") == version and cache.get("device") == device):
         cache = {"grader_version": version, "device": device, "mutants": {}}
@@ -134,9 +134,16 @@ def zoo_signatures(outdir: Path, parts: set[str], options: ReportOptions, echo: 
 
 
 
+def zoo_version() -> str:
+    """The key of the mutants' signatures: the grader version and the code that applies a zoo entry to the reference."""
+    from autograder.validate import zoo
+
+    return f"{grader_version()}+{hashlib.sha256(Path(zoo.__file__).read_bytes()).hexdigest()[:8]}"
+
+
 def merge_zoo_caches(folders: list[Path], out: Path) -> None:
     """Merge the bug-zoo signature caches of ``folders`` into ``out``'s: those of this grader version, per device."""
-    version = grader_version()
+    version = zoo_version()
     caches = [read_json(folder / ZOO_CACHE) for folder in [out, *folders]]
     caches = [c for c in caches if isinstance(c, dict) and c.get("grader_version") == version]
     if not caches:
