@@ -2,7 +2,10 @@
 
 One package per concern:
 
-* :mod:`autograder.cli` — ``python -m autograder {grade, validate, release, list, protect, merge-results}``;
+* :mod:`autograder.cli` — ``python -m autograder {grade, grade-all, merge-shards, validate, release, list, protect,
+  merge-results}``;
+* :mod:`autograder.classroom` — grading a whole class: ``grade-all`` (batches, resume, shards), the gradebook, the
+  class report (failure groups matched to the bug zoo) and similarity leads;
 * :mod:`autograder.submission` — a ``.ipynb``/``.py`` submission → the top-level statements worth running;
 * :mod:`autograder.groups` — the test groups, one module per family: the inputs each probe needs and the
   reference's expectations (computed in the grader's process only), and the checks of the child's records;
