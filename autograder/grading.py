@@ -36,6 +36,8 @@ class Options:
     timeout_scale: float = 1.0
     memory_mb: int = config.MEMORY_MB
     only_names: frozenset[str] | None = None
+    #: added to the per-group user ids, so that graders running side by side (grade-all's workers) never share a user
+    uid_offset: int = 0
 
 
 def grade(path: str | Path, options: Options = Options()) -> GradeReport:
@@ -63,7 +65,7 @@ def grade_many(paths: list[str | Path], options: Options = Options(),
             prepared.append(item)
             tasks += item[3]
         try:
-            runs = sandbox.run_batch(tasks, device, "float32", GRADER_SEED, jobs) if tasks else {}
+            runs = sandbox.run_batch(tasks, device, "float32", GRADER_SEED, jobs, options.uid_offset) if tasks else {}
         except Exception:
             runs = {t.name: f"internal grader error while running the sandbox: {traceback.format_exc(limit=2)}" for t in tasks}
         reports = [_finish(item, runs, device, device_note, options) for item in prepared]

@@ -400,6 +400,7 @@ def test_a_crash_while_grading_a_batch_is_a_row_not_an_abort(tmp_path, monkeypat
 def test_workers_run_their_sandboxes_as_distinct_users(monkeypatch):
     import multiprocessing
 
+    from autograder import grading, sandbox
     from autograder.classroom import engine
     from autograder.sandbox import runner
 
@@ -413,8 +414,16 @@ def test_workers_run_their_sandboxes_as_distinct_users(monkeypatch):
     monkeypatch.setattr(engine, "_UID_SHIFT", 0)
     counter = multiprocessing.get_context("spawn").Value("i", 2)
     engine._worker_init(counter, 100)  # the third worker
-    runner._run_sandbox([], "cpu", "float32", 0, 1, 5)
-    assert calls == [205] and counter.value == 3
+    assert counter.value == 3 and engine._UID_SHIFT == 200
+    seen = []
+    monkeypatch.setattr(grading, "grade_many", lambda paths, options, only_names=None: seen.append(options) or [])
+    engine.grade_batch([{"id": "x", "units": [["x.py", None, ""]]}],
+                       {"part": "b", "gpu": "off", "jobs": 1, "timeout_scale": 1.0, "memory_mb": 1024})
+    assert [o.uid_offset for o in seen] == [200]
+    # the batch's sandbox runs at the worker's offset; a group re-run alone at position 5 is 5 users further on
+    tasks = [sandbox.GroupTask(f"g{i}", "probes_part_b", "run_models", {}, {}, sandbox.Limits()) for i in range(6)]
+    runner.run_batch(tasks, "cpu", "float32", 0, 1, uid_offset=seen[0].uid_offset)
+    assert calls[0] == 200 and calls[-1] == 205 and sorted(calls[1:]) == [200, 201, 202, 203, 204, 205]
 
 
 def test_shards_merged_equal_the_unsharded_run(graded, tmp_path):

@@ -25,7 +25,6 @@ import datetime
 import functools
 import hashlib
 import importlib.metadata
-import inspect
 import json
 import multiprocessing
 import os
@@ -309,7 +308,8 @@ def grade_batch(items: list[dict[str, Any]], settings: dict[str, Any]) -> list[d
                 only.append(part_tags(restrict) if restrict else None)
                 owners.append((item["id"], label))
         options = Options(part=settings["part"], gpu=settings["gpu"], jobs=settings["jobs"],
-                          timeout_scale=settings["timeout_scale"], memory_mb=settings["memory_mb"])
+                          timeout_scale=settings["timeout_scale"], memory_mb=settings["memory_mb"],
+                          uid_offset=_UID_SHIFT)
         reports = grade_many(paths, options, only_names=only)
         if len(reports) != len(paths):
             raise RuntimeError(f"grade_many returned {len(reports)} reports for {len(paths)} files")
@@ -344,26 +344,13 @@ def _worker_init(counter: Any, stride: int) -> None:
 
     The sandbox gives the group at position ``i`` of a batch the user ``BASE_UID + i`` (when run as root); two batches
     graded side by side would share those users, and in rlimits isolation the harness kills a stuck group's user's
-    processes everywhere. Each worker therefore shifts its batches' users by ``slot × stride``, through the sandbox
-    runner's ``uid_offset`` (which it also uses for sandboxes that run side by side).
+    processes everywhere. Each worker therefore shifts its batches' users by ``slot × stride`` (``Options.uid_offset``).
     """
     global _UID_SHIFT
     with counter.get_lock():
         slot = counter.value
         counter.value += 1
     _UID_SHIFT = slot * stride
-    if not _UID_SHIFT:
-        return
-    from autograder.sandbox import runner
-
-    original = runner._run_sandbox
-    if "uid_offset" not in inspect.signature(original).parameters:
-        return
-
-    def shifted(tasks: Any, device: Any, dtype: Any, seed: Any, jobs: Any, uid_offset: int = 0) -> Any:
-        return original(tasks, device, dtype, seed, jobs, uid_offset + _UID_SHIFT)
-
-    runner._run_sandbox = shifted
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from autograder.sandbox.isolation import (
     _work_root,
     isolation_mode,
 )
-from autograder.sandbox.records import ChildRun, GroupTask, Record, _head, _read_records
+from autograder.sandbox.records import ChildRun, GroupTask, Record, _head, _read_records, belongs_to_case
 
 CHILD_DIR = Path(__file__).resolve().parents[1] / "child"
 
@@ -41,6 +41,7 @@ def run_batch(
     dtype: str = "float32",
     seed: int = 0,
     jobs: int = 2,
+    uid_offset: int = 0,
 ) -> dict[str, ChildRun]:
     """Run every task's probe on its submission in one sandbox, each group in its own forked child.
 
@@ -52,11 +53,11 @@ def run_batch(
         return {}
     runs: dict[str, ChildRun] = {}
     if not device.startswith("cuda"):  # CUDA cannot be initialised before fork(): one sandbox per group there
-        runs = _run_sandbox(tasks, device, dtype, seed, jobs)
+        runs = _run_sandbox(tasks, device, dtype, seed, jobs, uid_offset)
     left = [(i, task) for i, task in enumerate(tasks) if task.name not in runs]
     # one sandbox per left-over group, ``jobs`` of them at once (each is its own process: threads only wait)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for result in pool.map(lambda item: _run_sandbox([item[1]], device, dtype, seed, 1, item[0]), left):
+        for result in pool.map(lambda item: _run_sandbox([item[1]], device, dtype, seed, 1, uid_offset + item[0]), left):
             runs.update(result)
         current = {task.name: task for task in tasks}  # each group's cases still to run
         for _ in range(config.MAX_RERUNS):
@@ -64,7 +65,8 @@ def run_batch(
             if not again:
                 break
             reruns = [(i, _without_unfinished(current[task.name], runs[task.name])) for i, task in again]
-            results = list(pool.map(lambda item: _run_sandbox([item[1]], device, dtype, seed, 1, item[0]), reruns))
+            results = list(pool.map(lambda item: _run_sandbox([item[1]], device, dtype, seed, 1, uid_offset + item[0]),
+                                    reruns))
             for (_, reduced), result in zip(reruns, results):
                 runs[reduced.name] = _merged(runs[reduced.name], result.get(reduced.name), current[reduced.name])
                 current[reduced.name] = reduced
@@ -80,12 +82,6 @@ def _worth_a_rerun(task: GroupTask, run: ChildRun | None) -> bool:
     return bool(left_out) and len(left_out) < len(task.spec["cases"])
 
 
-def _case_of(case: dict, record_key: str) -> bool:
-    """Whether the probe call ``record_key`` belongs to ``case`` (a case may write ``KEY`` or ``KEY_suffix``)."""
-    key = str(case.get("key", ""))
-    return record_key == key or record_key.startswith(key + "_")
-
-
 def _function_of(case: dict) -> object:
     """The student function a case calls (Part A ``fn``, Part B ``kind`` or ``name``), or the case itself."""
     return case.get("fn") or case.get("kind") or case.get("name") or id(case)
@@ -94,7 +90,7 @@ def _function_of(case: dict) -> object:
 def _left_out(task: GroupTask, run: ChildRun) -> list[dict]:
     """The cases a re-run leaves out: the one the run stopped in, and the others calling the same function (its test
     is lost already, and each would likely stop the same way)."""
-    stopped = [c for c in task.spec["cases"] if _case_of(c, run.unfinished or "")]
+    stopped = [c for c in task.spec["cases"] if belongs_to_case(run.unfinished or "", str(c.get("key", "")))]
     functions = {_function_of(c) for c in stopped}
     return [c for c in task.spec["cases"] if c in stopped or _function_of(c) in functions]
 
@@ -116,7 +112,7 @@ def _merged(first: ChildRun, rerun: ChildRun | None, task: GroupTask) -> ChildRu
     not_run = dict(first.not_run)
     for case in _left_out(task, first):
         not_run[str(case["key"])] = f"not run: an earlier call of the same function did not finish ({why})"
-    kept = {k: r for k, r in first.records.items() if any(_case_of({"key": case}, k) for case in not_run)}
+    kept = {k: r for k, r in first.records.items() if any(belongs_to_case(k, case) for case in not_run)}
     merged = dataclasses.replace(rerun, records={**kept, **rerun.records}, not_run=not_run)
     merged.records[first.unfinished] = Record(tensors={}, meta={"error": f"this call did not finish: {why}", "stopped": True})
     merged.wall_s = first.wall_s + rerun.wall_s
@@ -126,17 +122,9 @@ def _merged(first: ChildRun, rerun: ChildRun | None, task: GroupTask) -> ChildRu
 def _unfinished_call(out: Path) -> str | None:
     """The probe call a child started and never finished, from its journal."""
     try:
-        lines = (out / protocol.JOURNAL_FILE).read_text(errors="replace").splitlines()[-2000:]
+        return protocol.open_call((out / protocol.JOURNAL_FILE).read_text(errors="replace"))
     except OSError:
         return None
-    open_calls: list[str] = []
-    for line in lines:
-        event, _, key = line.partition(" ")
-        if event == "start":
-            open_calls.append(key)
-        elif event == "end" and key in open_calls:
-            open_calls.remove(key)
-    return open_calls[-1] if open_calls else None
 
 
 def _run_sandbox(tasks: list[GroupTask], device, dtype, seed, jobs, uid_offset: int = 0) -> dict[str, ChildRun]:
