@@ -137,8 +137,8 @@ def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tens
         meta["cfg_calls"] = len(stub_calls)
         if stub_calls:
             call = stub_calls[0]
-            names = ["im_noisy", "i_start", "prompt_embeds", "uncond_prompt_embeds", "timesteps", "scale"]
-            bound = dict(zip(names, call["args"]))
+            cfg_positional, cfg_optional = SIGNATURES["iterative_denoise_cfg"]
+            bound = dict(zip(cfg_positional + cfg_optional, call["args"]))
             bound.update(call["kwargs"])
             for alias in call_binding.ALIASES["scale"]:
                 if alias in bound:

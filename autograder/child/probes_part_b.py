@@ -156,7 +156,7 @@ def _model_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torc
         return {}, meta
     calls = case.get("calls", [])
     model.train()
-    first_call, first_form = _first_working_call(model, [inputs[k] for k in calls[0]] if calls else [], calls[0] if calls else [], inputs)
+    first_call = _first_working_call(model, calls[0], inputs)[0] if calls else []
     plan, unused = layers.layer_plan(model, lambda: model(*[a.clone() for a in first_call]))
     meta["signatures"] = layers.plan_signatures(plan)
     meta["unused"] = unused
@@ -177,9 +177,7 @@ def _model_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torc
     for i, keys in enumerate(calls):
         model.train()
         try:
-            args, form = _first_working_call(model, [inputs[k] for k in keys], keys, inputs)
-            with torch.no_grad():
-                out = model(*[a.clone() for a in args])
+            _, form, out = _first_working_call(model, keys, inputs)
         except Exception as error:  # this call's failure is its own record entry, not the whole case's
             errors[str(i)] = records.describe_error(error)
             shapes.append(None)
@@ -195,11 +193,13 @@ def _model_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torc
     return outputs, meta
 
 
-def _first_working_call(model: torch.nn.Module, args: list[torch.Tensor], keys: list[str],
-                        inputs: dict[str, torch.Tensor]) -> tuple[list[torch.Tensor], str]:
-    """``args``, or ``args`` with ``t`` and/or ``c`` in their other accepted form when the first raises or returns
-    a tensor whose shape is not the input's; raises the first form's error when no form works."""
-    alternatives = [("as given", list(args))]
+def _first_working_call(model: torch.nn.Module, keys: list[str],
+                        inputs: dict[str, torch.Tensor]) -> tuple[list[torch.Tensor], str, Any]:
+    """``(args, form, output)`` of the first call (training mode, no grad) that works: the inputs ``keys`` as given,
+    or with ``t`` and/or ``c`` in their other accepted form when the first raises or returns a tensor whose shape is
+    not the input's; raises the first form's error when no form works."""
+    args = [inputs[k] for k in keys]
+    alternatives = [("as given", args)]
     swapped = {".t": ".t_col", ".t_col": ".t", ".c": ".c1h", ".c1h": ".c"}
     other = []
     for key in keys:
@@ -214,7 +214,7 @@ def _first_working_call(model: torch.nn.Module, args: list[torch.Tensor], keys: 
                 alternatives.append(("other form of one argument", [inputs[k] for k in single]))
     first_error: Exception | None = None
     expected_shape = tuple(args[0].shape) if args and args[0].dim() == 4 else None
-    ran: list[tuple[list[torch.Tensor], str]] = []
+    ran: list[tuple[list[torch.Tensor], str, Any]] = []
     for form, candidate in alternatives:
         try:
             model.train()
@@ -224,8 +224,8 @@ def _first_working_call(model: torch.nn.Module, args: list[torch.Tensor], keys: 
             first_error = first_error or error
             continue
         if expected_shape is None or (isinstance(out, torch.Tensor) and tuple(out.shape) == expected_shape):
-            return candidate, form
-        ran.append((candidate, form))
+            return candidate, form, out
+        ran.append((candidate, form, out))
     if ran:
         return ran[0]
     raise first_error if first_error is not None else TypeError("the model could not be called")

@@ -31,6 +31,19 @@ PART_A_SIZE = 32
 #: call that runs past its own time limit).
 JOURNAL_FILE = ".journal"
 
+
+def open_call(journal: str) -> str | None:
+    """The probe call a journal shows started and not ended (the last such), or None."""
+    open_calls: list[str] = []
+    for line in journal.splitlines():
+        event, _, key = line.partition(" ")
+        if event == "start":
+            open_calls.append(key)
+        elif event == "end" and key in open_calls:
+            open_calls.remove(key)
+    return open_calls[-1] if open_calls else None
+
+
 BATCH_FILE = "batch.json"
 SPEC_FILE = "spec.json"
 INPUTS_FILE = "inputs.safetensors"

@@ -52,10 +52,7 @@ def record_or_reason(run: ChildRun, key: str) -> tuple[Record | None, str]:
     """The record ``key``, or ``(None, why it is missing)`` — a student error or how the child ended."""
     record = run.records.get(key)
     if record is None:
-        for case, why in run.not_run.items():
-            if key == case or key.startswith(case + "_"):
-                return None, why
-        return None, f"no result: {run.ending()}"
+        return None, run.not_run_reason(key) or f"no result: {run.ending()}"
     if record.meta.get("stopped"):
         return None, str(record.error)
     if record.error:

@@ -65,6 +65,10 @@ class ChildRun:
     #: probe calls left out of a re-run because an earlier run stopped in them: ``{case key: why}``
     not_run: dict[str, str] = field(default_factory=dict)
 
+    def not_run_reason(self, record_key: str) -> str | None:
+        """Why the probe call ``record_key`` was left out of a re-run, or None."""
+        return next((why for case, why in self.not_run.items() if belongs_to_case(record_key, case)), None)
+
     @property
     def finished(self) -> bool:
         """Whether the probe ran to its end (a ``_done`` record)."""
@@ -87,6 +91,11 @@ class ChildRun:
             name = signal.Signals(-self.returncode).name if -self.returncode in signal.Signals._value2member_map_ else str(-self.returncode)
             return f"the grading process was killed by {name} (memory limit exceeded or a crash in native code?)"
         return f"the grading process ended early with exit status {self.returncode} (os._exit, sys.exit, or running out of memory?)"
+
+
+def belongs_to_case(record_key: str, case_key: str) -> bool:
+    """Whether a probe call's record belongs to a spec case (a case writes ``KEY`` or ``KEY_suffix``)."""
+    return record_key == case_key or record_key.startswith(case_key + "_")
 
 
 @dataclass
