@@ -18,7 +18,9 @@ from tqdm.auto import tqdm
 
 from solutions.part_b import DDPM, add_noise
 
-__all__ = ["TrainingRecord", "train_denoiser", "train_ddpm", "denoise_sigma_sweep", "digit_labels"]
+__all__ = [
+    "TrainingRecord", "train_denoiser", "train_ddpm", "train_flow_matching", "denoise_sigma_sweep", "digit_labels",
+]
 
 
 @dataclass
@@ -111,19 +113,72 @@ def train_ddpm(
     Args:
         images: CPU ``[N, 1, 28, 28]`` float in ``[0, 1]``; labels: CPU ``[N]`` int64 or None.
     """
+    return _train_generative(ddpm, images, labels, "ddpm", batch_size=batch_size, epochs=epochs, lr=lr,
+                             device=device, seed=seed, snapshot_epochs=snapshot_epochs,
+                             guidance_scale=guidance_scale, num_samples=num_samples, progress=progress)
+
+
+def train_flow_matching(
+    flow: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    *,
+    batch_size: int = 64,
+    epochs: int = 10,
+    lr: float = 1e-2,
+    device: str | torch.device = "cpu",
+    seed: int = 0,
+    snapshot_epochs: Sequence[int] = (1, 5, 10),
+    guidance_scale: float = 5.0,
+    num_samples: int = 40,
+    progress: bool = True,
+) -> TrainingRecord:
+    """Train a flow-matching model (``FlowMatching``: time-only when ``labels`` is None, else class-conditioned).
+
+    The same loop as the DDPM's — Adam(``lr``), ``ExponentialLR(gamma = 0.1 ** (1 / epochs))`` stepped once per
+    epoch, samples with seed ``seed`` after each epoch in ``snapshot_epochs`` — with the flow-matching version's
+    settings as defaults (batch 64, 10 epochs, learning rate 1e-2).
+
+    Args:
+        flow: a module whose ``forward(x, c)`` is the training loss and ``sample(c=..., guidance_scale=...,
+            seed=..., num_samples=...)`` returns ``(images, frames)``.
+        images: CPU ``[N, 1, 28, 28]`` float in ``[0, 1]``; labels: CPU ``[N]`` int64 or None.
+    """
+    return _train_generative(flow, images, labels, "flow", batch_size=batch_size, epochs=epochs, lr=lr,
+                             device=device, seed=seed, snapshot_epochs=snapshot_epochs,
+                             guidance_scale=guidance_scale, num_samples=num_samples, progress=progress)
+
+
+def _train_generative(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor | None,
+    name: str,
+    *,
+    batch_size: int,
+    epochs: int,
+    lr: float,
+    device: str | torch.device,
+    seed: int,
+    snapshot_epochs: Sequence[int],
+    guidance_scale: float,
+    num_samples: int,
+    progress: bool,
+) -> TrainingRecord:
+    """The loop behind :func:`train_ddpm` and :func:`train_flow_matching` (``name`` labels its progress bar)."""
     torch.manual_seed(seed)
-    ddpm.to(device)
-    opt = torch.optim.Adam(ddpm.parameters(), lr=lr)
+    model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.1 ** (1.0 / epochs))
     loader = _loader(images, labels, batch_size, seed)
     record = TrainingRecord()
     for epoch in range(1, epochs + 1):
-        ddpm.train()
+        model.train()
         start = time.perf_counter()
-        for batch in tqdm(loader, desc=f"ddpm epoch {epoch}/{epochs}", disable=not progress, leave=False):
+        for batch in tqdm(loader, desc=f"{name} epoch {epoch}/{epochs}", disable=not progress, leave=False):
             x = batch[0].to(device)
             c = batch[1].to(device) if labels is not None else None
-            loss = ddpm(x, c)
+            loss = model(x, c)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -132,13 +187,12 @@ def train_ddpm(
         record.seconds += time.perf_counter() - start
         if epoch in snapshot_epochs:
             c = digit_labels(num_samples, device) if labels is not None else None
-            images_out, frames = ddpm.sample(c=c, guidance_scale=guidance_scale, seed=seed, num_samples=num_samples)
+            images_out, frames = model.sample(c=c, guidance_scale=guidance_scale, seed=seed, num_samples=num_samples)
             record.samples[epoch] = images_out.cpu()
             record.frames[epoch] = frames
     return record
 
 
-@torch.no_grad()
 def denoise_sigma_sweep(
     unet: nn.Module,
     images: torch.Tensor,
