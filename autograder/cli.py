@@ -50,11 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
                                               "(release), compare them with the committed ones (release --check), or write "
                                               "the students' zip (release pack).")
     release.add_argument("--part", choices=("a", "b", "all"), default="all", help="which notebooks (default: %(default)s)")
+    part_b_help = ("which version of Part B: the DDPM notebook (part_b), the flow-matching one (part_b_fm) or both; "
+                   "applies to the notebooks written and to what the students' zip holds (default: both)")
+    release.add_argument("--part-b", choices=("ddpm", "flow", "both"), default="both", help=part_b_help)
     release.add_argument("--check", action="store_true", help="only compare with the files on disk; exit 1 on a difference")
     release_commands = release.add_subparsers(dest="release_command", metavar="pack")
     release_pack = release_commands.add_parser("pack", help="write the students' zip (notebooks, given code, data)",
                                                description="Write the students' zip: no solutions, no grader.")
     release_pack.add_argument("--out", type=Path, default=None, help="zip to write (default: dist/<pack name>)")
+    release_pack.add_argument("--part-b", choices=("ddpm", "flow", "both"), default=argparse.SUPPRESS, help=part_b_help)
 
     commands.add_parser("list", help="list every test: part, group, weight, visibility and the names it checks")
 

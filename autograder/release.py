@@ -9,12 +9,14 @@ A release is a short list of steps, each usable alone:
    ``LockCells``) after dropping the solution-only helper cell, so each implementation becomes
    ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` under its signature and docstring;
 3. :func:`release` writes both (``solutions/part_*.ipynb``, ``assignment/part_*.ipynb``), byte-for-byte stable;
+   Part B comes in two versions from the same blocks — ``part_b`` (DDPM) and ``part_b_fm`` (flow matching) —
+   and ``--part-b ddpm|flow|both`` picks which ones a release writes and the students' zip holds;
 4. :func:`pack` zips what students download: the ``assignment`` package with its notebooks, the data it reads,
    a ``requirements.txt`` and a short README — no solutions, no grader, no reference outputs.
 
     python -m autograder release                 # regenerate all notebooks
     python -m autograder release --check         # exit 1 if the committed notebooks differ from a fresh release
-    python -m autograder release pack [--out dist/fun-with-diffusion-student.zip]
+    python -m autograder release pack [--part-b flow] [--out dist/fun-with-diffusion-student.zip]
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from nbformat import NotebookNode
 __all__ = [
     "REPO",
     "PARTS",
+    "PART_B_VERSIONS",
     "solution_notebook",
     "student_notebook",
     "notebook_bytes",
@@ -44,12 +47,14 @@ __all__ = [
 ]
 
 REPO = Path(__file__).resolve().parents[1]
-PARTS = ("a", "b")
+PARTS = ("a", "b", "b_fm")
+PART_B_VERSIONS = {"ddpm": ("b",), "flow": ("b_fm",), "both": ("b", "b_fm")}
+"""``--part-b`` → the Part B notebooks (``part_b``: DDPM, ``part_b_fm``: flow matching) a release covers."""
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same pack bytes on every run
 
 
 def solution_notebook(part: str) -> NotebookNode:
-    """Step 1: the solution notebook of part ``"a"`` or ``"b"``, built from its template."""
+    """Step 1: the solution notebook of part ``"a"``, ``"b"`` or ``"b_fm"``, built from its template."""
     from solutions.templates import template_path
     from solutions.templates.build import build_solution_notebook
     from solutions.templates.percent import read_template
@@ -108,30 +113,35 @@ def release(root: str | Path = REPO, parts: Iterable[str] = PARTS, check: bool =
     return result
 
 
-def pack_members(root: str | Path = REPO) -> dict[str, bytes]:
+def pack_members(root: str | Path = REPO, part_b: str = "both") -> dict[str, bytes]:
     """What the students' zip holds, ``{archive name: bytes}``: the git-tracked ``assignment/`` (package and
-    notebooks) and the data files it reads (``data/``, less the regenerated MNIST folder and builders that need the reference),
+    notebooks; of Part B's notebooks those of the ``part_b`` version, see :data:`PART_B_VERSIONS`) and the data
+    files it reads (``data/``, less the regenerated MNIST folder and builders that need the reference),
     ``requirements.txt`` and ``README.md``."""
     root = Path(root)
+    left_out = {f"assignment/part_{part}.ipynb" for part in PART_B_VERSIONS["both"]} - {
+        f"assignment/part_{part}.ipynb" for part in PART_B_VERSIONS[part_b]}
     members: dict[str, bytes] = {}
     for rel in _kit_files(root, ("assignment", "data")):
         path = root / rel
-        if path.is_file() and _shippable(rel, path):
+        if path.is_file() and _shippable(rel, path) and rel not in left_out:
             members[rel] = path.read_bytes()
     members["requirements.txt"] = _requirements(root).encode()
-    members["README.md"] = _STUDENT_README.encode()
+    notebooks = ", ".join(f"`{name}`" for name in sorted(members) if name.endswith(".ipynb"))
+    members["README.md"] = _STUDENT_README.format(notebooks=notebooks).encode()
     return members
 
 
-def pack(root: str | Path = REPO, out: str | Path | None = None) -> Path:
-    """Step 4: write the students' zip (default ``dist/fun-with-diffusion-student.zip``); returns its path."""
+def pack(root: str | Path = REPO, out: str | Path | None = None, part_b: str = "both") -> Path:
+    """Step 4: write the students' zip (default ``dist/fun-with-diffusion-student.zip``) with the Part B
+    notebook(s) of version ``part_b`` (``"ddpm"``, ``"flow"`` or ``"both"``); returns its path."""
     from solutions.templates.build import STUDENT_PACK
 
     root = Path(root)
     out = Path(out) if out is not None else root / "dist" / STUDENT_PACK
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in sorted(pack_members(root).items()):
+        for name, data in sorted(pack_members(root, part_b).items()):
             info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -147,13 +157,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``release [--part a|b|all] [--check]`` or ``release pack [--out ZIP]`` (parsed by :mod:`autograder.cli`);
-    returns the exit status."""
+    """``release [--part a|b|all] [--part-b ddpm|flow|both] [--check]`` or ``release pack [--out ZIP]`` (parsed by
+    :mod:`autograder.cli`); returns the exit status."""
+    part_b = getattr(args, "part_b", "both")
     if getattr(args, "release_command", None) == "pack":
-        path = pack(REPO, args.out)
-        print(f"wrote {path} ({len(pack_members(REPO))} files)")
+        path = pack(REPO, args.out, part_b)
+        print(f"wrote {path} ({len(pack_members(REPO, part_b))} files; Part B: {part_b})")
         return 0
-    parts = PARTS if args.part == "all" else (args.part,)
+    parts = (("a",) if args.part in ("a", "all") else ()) + (PART_B_VERSIONS[part_b] if args.part in ("b", "all") else ())
     result = release(REPO, parts, check=args.check)
     for path, changed in result.items():
         state = ("differs" if args.check else "rewritten") if changed else "unchanged"
@@ -168,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
 
 _STUDENT_README = """# Fun with Diffusion Models — student kit
 
-* `assignment/part_a.ipynb`, `assignment/part_b.ipynb`: the notebooks you complete.
+* {notebooks}: the notebooks you complete.
 * `assignment/`: the given code they import (models, data, figures, `check`).
 * `data/`: the files that code reads.
 

@@ -45,6 +45,19 @@ EXPECTED_FIGURES = {
         "b2_class_sampling_epoch01.gif",
         "b2_guidance_scales.png",
     ],
+    "b_fm": [
+        "b1_noising_process.png",
+        "b1_denoiser_loss.png",
+        "b1_denoiser_results.png",
+        "b1_sigma_sweep.png",
+        "b2_fm_time_loss.png",
+        "b2_fm_time_samples_epoch01.png",
+        "b2_fm_time_sampling_epoch01.gif",
+        "b2_fm_class_loss.png",
+        "b2_fm_class_samples_epoch01.png",
+        "b2_fm_class_sampling_epoch01.gif",
+        "b2_fm_guidance_scales.png",
+    ],
     "a": [
         "a0_pipeline_samples.png",
         "a1_1_forward.png",
@@ -74,6 +87,9 @@ SPEC_NAMES = {
     "b": ["Conv", "DownConv", "UpConv", "Flatten", "Unflatten", "ConvBlock", "DownBlock", "UpBlock", "FCBlock",
           "UnconditionalUNet", "TimeConditionalUNet", "ClassConditionalUNet", "add_noise", "ddpm_schedule",
           "ddpm_forward", "ddpm_sample", "ddpm_forward_cond", "ddpm_sample_cond", "DDPM"],
+    "b_fm": ["Conv", "DownConv", "UpConv", "Flatten", "Unflatten", "ConvBlock", "DownBlock", "UpBlock", "FCBlock",
+             "UnconditionalUNet", "TimeConditionalUNet", "ClassConditionalUNet", "add_noise", "time_fm_forward",
+             "time_fm_sample", "FlowMatching", "class_fm_forward", "class_fm_sample"],
 }
 MINI_IF_READY = (REPO / "data" / "mini_if" / "model_index.json").exists()
 
@@ -88,7 +104,7 @@ def _part_a_ready() -> bool:
 
 def _parts() -> list:
     skip_a = pytest.mark.skip(reason="Part A: solutions.part_a or its template not there yet")
-    return [pytest.param("a", marks=() if _part_a_ready() else skip_a), "b"]
+    return [pytest.param("a", marks=() if _part_a_ready() else skip_a), "b", "b_fm"]
 
 
 PARTS = _parts()
@@ -216,7 +232,7 @@ def _assigned_names(source: str) -> set[str]:
 
 
 def test_release_regenerates_the_committed_notebooks():
-    parts = ["a", "b"] if _part_a_ready() else ["b"]
+    parts = ["a", "b", "b_fm"] if _part_a_ready() else ["b", "b_fm"]
     stale = [str(p.relative_to(REPO)) for p, changed in release(REPO, parts, check=True).items() if changed]
     assert not stale, f"committed notebooks differ from a fresh release (run `python -m autograder release`): {stale}"
 
@@ -296,16 +312,18 @@ def test_student_notebook_fails_only_with_not_implemented(part, executed_student
 
 
 def test_student_pack_holds_no_solution(tmp_path):
-    solution_b = nbformat.read(REPO / "solutions" / "part_b.ipynb", as_version=4)
-    reference = _solution_lines(solution_b, helpers="defs")
+    reference: set[str] = set()
+    for part in ("b", "b_fm"):
+        reference |= _solution_lines(nbformat.read(REPO / "solutions" / f"part_{part}.ipynb", as_version=4), helpers="defs")
     if _part_a_ready():
         reference |= _solution_lines(nbformat.read(REPO / "solutions" / "part_a.ipynb", as_version=4), helpers="defs")
     path = pack(REPO, tmp_path / "student.zip")
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         checks = {f"assignment/checks/{module}.py" for module in ("__init__", "registry", "tracing", "blocks", "unets",
-                                                                "ddpm", "fake_pipelines", "part_a")}
-        assert "assignment/part_b.ipynb" in names and checks <= set(names), sorted(checks - set(names))
+                                                                "ddpm", "flow_matching", "fake_pipelines", "part_a")}
+        assert {"assignment/part_b.ipynb", "assignment/part_b_fm.ipynb"} <= set(names), "both Part B versions by default"
+        assert checks <= set(names), sorted(checks - set(names))
         assert "requirements.txt" in names and "data/mnist_classifier.safetensors" in names
         forbidden = [n for n in names if n.split("/")[0] in {"solutions", "autograder", "graph_training", "tests", "docker",
                                                            "benchmarks", ".ci"}]
@@ -321,3 +339,12 @@ def test_student_pack_holds_no_solution(tmp_path):
             leaked = [line for line in reference if line in text]
             assert not leaked, f"{name} holds reference code: {leaked[:3]}"
     assert pack(REPO, tmp_path / "again.zip").read_bytes() == path.read_bytes(), "the pack is not reproducible"
+
+
+@pytest.mark.parametrize("version, shipped, left_out", [("ddpm", "part_b", "part_b_fm"), ("flow", "part_b_fm", "part_b")])
+def test_student_pack_holds_the_chosen_part_b_version(tmp_path, version, shipped, left_out):
+    with zipfile.ZipFile(pack(REPO, tmp_path / "student.zip", part_b=version)) as archive:
+        names = set(archive.namelist())
+        readme = archive.read("README.md").decode()
+    assert f"assignment/{shipped}.ipynb" in names and f"assignment/{left_out}.ipynb" not in names
+    assert f"`assignment/{shipped}.ipynb`" in readme and left_out + ".ipynb" not in readme

@@ -10,7 +10,7 @@ This package holds no solution; it only states what a solution must satisfy. Its
 
 * :mod:`.registry` — ``check`` / ``run_checks``, the registry of checks and how they report;
 * :mod:`.tracing` — recording which layers a forward pass runs;
-* :mod:`.blocks`, :mod:`.unets`, :mod:`.ddpm` — the Part B checks;
+* :mod:`.blocks`, :mod:`.unets`, :mod:`.ddpm` — the Part B checks; :mod:`.flow_matching` — Part B's flow-matching version;
 * :mod:`.fake_pipelines` — the fake IF pipeline the Part A checks run the loops against;
 * :mod:`.part_a` — the Part A checks.
 
@@ -26,6 +26,7 @@ from .registry import CHECKS, CheckFailed, check, run_checks
 from . import blocks  # noqa: F401
 from . import unets  # noqa: F401
 from . import ddpm  # noqa: F401
+from . import flow_matching  # noqa: F401
 from . import part_a  # noqa: F401
 # isort: on
 

@@ -81,8 +81,8 @@ def _expand(cell: TemplateCell, reference: str, given_so_far: dict[str, set[str]
     if cell.kind == "helpers":
         helpers = _code(
             "# Reference helpers used by the solutions below (this cell is not in the student notebook).\n"
-            + helper_source(reference),
-            "helpers",
+            + helper_source(cell.args[0] if cell.args else reference),
+            "helpers" + (f"-{cell.args[0].rsplit('.', 1)[-1]}" if cell.args else ""),
         )
         helpers.metadata["tags"] = [SOLUTION_ONLY_TAG]
         return [helpers]

@@ -7,7 +7,7 @@ three directives that pull code from the ``solutions`` package instead of repeat
 ``# %% [markdown]``                      a Markdown cell; each line loses its leading ``# `` (``#`` alone = blank)
 ``# %%``                                 a code cell, copied as written
 ``# %% implement NAME``                  the reference ``NAME`` with solution markers, then ``check(NAME)``
-``# %% helpers``                         the reference module's private helpers (solution notebook only)
+``# %% helpers [MODULE]``                the reference module's (or ``MODULE``'s) private helpers (solution notebook only)
 ``# %% colab``                             the first-cell set-up for Colab (unpacks the student kit)
 ``# %% given MODULE NAME [NAME …]``      experiment code from ``MODULE`` shown as is (e.g. training loops)
 =======================================  =====================================================================
@@ -94,7 +94,7 @@ def _directive(rest: str, number: int) -> tuple[str, tuple[str, ...]]:
     kind, args = words[0], tuple(words[1:])
     if kind == "implement" and len(args) == 1:
         return kind, args
-    if kind in ("helpers", "colab") and not args:
+    if kind == "colab" and not args or kind == "helpers" and len(args) <= 1:
         return kind, args
     if kind == "given" and len(args) >= 2:
         return kind, args

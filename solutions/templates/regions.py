@@ -40,7 +40,14 @@ def public_names(module: str) -> list[str]:
 
 
 def implementation_source(module: str, name: str) -> str:
-    """The source of top-level ``name`` in ``module`` with each body wrapped in nbgrader solution markers."""
+    """The source of top-level ``name`` in ``module`` with each body wrapped in nbgrader solution markers.
+
+    A name ``module`` imports from another ``solutions`` module (the flow-matching version re-exports the DDPM
+    version's blocks) is read where it is defined, so each implementation is still written once.
+    """
+    defined_in = getattr(getattr(importlib.import_module(module), name, None), "__module__", module)
+    if defined_in != module and defined_in.startswith("solutions."):
+        module = defined_in
     source = module_source(module)
     lines = source.splitlines()
     node = _top_level(ast.parse(source), name, module)
