@@ -21,7 +21,6 @@ Conventions (the course's):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -216,15 +215,9 @@ def _interpolate_at_random_times(x_1: torch.Tensor) -> tuple[torch.Tensor, torch
     return (1 - t_img) * x_0 + t_img * x_1, t, x_1 - x_0
 
 
-def _euler(
-    velocity: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-    unet: nn.Module,
-    img_wh: tuple[int, int],
-    num_ts: int,
-    num_samples: int,
-    seed: int,
-    frame_every: int,
-) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def _euler(velocity, unet, img_wh, num_ts, num_samples, seed, frame_every):
+    """Euler steps of ``velocity(x, t)`` from seeded noise (the notebooks embed this helper, so no
+    ``typing`` names in its signature)."""
     if not (isinstance(num_ts, int) and num_ts >= 1):
         raise ValueError(f"num_ts must be a positive int, got {num_ts!r}")
     device = _device_of(unet)
