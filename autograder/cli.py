@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--part", choices=("a", "b", "all"), default="all", help="which part to grade (default: %(default)s)")
     grade.add_argument("--gpu", choices=("auto", "on", "off"), default="auto",
                        help="run the submission on CUDA when available (auto), require it (on) or never (off)")
+    grade.add_argument("--part-b", choices=("auto", "ddpm", "flow"), default="auto",
+                       help="Part B's version: DDPM or flow matching; auto tells them apart by the names the submission "
+                            "defines (default: %(default)s)")
     grade.add_argument("--public-only", action="store_true", help="run only the tests students see (the in-notebook checks)")
     grade.add_argument("--jobs", type=int, default=0, help="test groups run at once (default: one per core, at most 4)")
     grade.add_argument("--timeout-scale", type=float, default=1.0, help="multiply every group's time limit (slow machines)")
@@ -116,7 +119,7 @@ def _grade(args: argparse.Namespace) -> int:
     from autograder.results import GradeReport, TestResult, format_table, write_results
 
     options = Options(part=args.part, gpu=args.gpu, public_only=args.public_only, jobs=args.jobs,
-                      timeout_scale=args.timeout_scale, memory_mb=args.memory_mb)
+                      timeout_scale=args.timeout_scale, memory_mb=args.memory_mb, part_b=args.part_b)
     try:
         report = grade(args.submission, options)
     except Exception as error:  # last line of defence: still a valid results file
@@ -154,7 +157,11 @@ def _merge(args: argparse.Namespace) -> int:
 def _list() -> int:
     from autograder.grading import all_groups
 
-    for group in all_groups("all"):
+    seen: set[str] = set()
+    for group in all_groups("all") + all_groups("b", part_b="flow"):  # both Part B versions, shared groups once
+        if group.name in seen:
+            continue
+        seen.add(group.name)
         for test in group.tests:
             print(f"{group.part}  {group.name:<22} {test.weight:>4.1f}  {'public' if test.public else 'hidden'}  "
                   f"{','.join(test.tags):<40} {test.name}")

@@ -31,6 +31,9 @@ TIME_LIMITS_S = {
     "ddpm": 60,
     "ddpm_cond": 60,
     "DDPM": 60,
+    "flow_time": 60,
+    "flow_class": 60,
+    "FlowMatching": 60,
     "training": 120,
     "gpu_convergence": 300,  # two 5-epoch trainings through the CUDA-graph engine plus sampling, ~8 s each on an H100
 }

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from autograder import config, sandbox
-from autograder.groups import all_groups
+from autograder.groups import all_groups, part_b_version
 from autograder.groups.base import Group
 from autograder.results import GradeReport, TestResult
 from autograder.submission import Submission, load_submission
@@ -38,6 +38,8 @@ class Options:
     only_names: frozenset[str] | None = None
     #: added to the per-group user ids, so that graders running side by side (grade-all's workers) never share a user
     uid_offset: int = 0
+    #: Part B's version: "ddpm", "flow" or "auto" (by the names each submission defines, docs/spec.md §2.6)
+    part_b: str = "auto"
 
 
 def grade(path: str | Path, options: Options = Options()) -> GradeReport:
@@ -79,7 +81,8 @@ def grade_many(paths: list[str | Path], options: Options = Options(),
 def _plan_submission(index: int, path: str | Path, options: Options, only: frozenset[str] | None):
     """Load one submission and plan its groups: ``(submission, groups, early outcomes, tasks, index)``."""
     submission = load_submission(path)
-    groups = all_groups(options.part, gpu=_device(options.gpu)[0] == "cuda")
+    version = part_b_version(submission.defined_names, options.part_b)
+    groups = all_groups(options.part, gpu=_device(options.gpu)[0] == "cuda", part_b=version)
     if only is not None:  # validate: skip groups no changed code can reach
         groups = [g for g in groups if {tag for t in g.tests for tag in t.tags} & only]
     early: dict[str, Any] = {}
@@ -100,13 +103,15 @@ def _plan_submission(index: int, path: str | Path, options: Options, only: froze
                                            config.CALL_LIMITS_S.get(group.name, config.CALL_LIMIT_S) * options.timeout_scale))
         tasks.append(sandbox.GroupTask(f"s{index}-{group.name}", group.probe_module, group.probe, spec, inputs, limits,
                                        submission.payload()))
-    return submission, groups, early, tasks, index
+    return submission, groups, early, tasks, index, version
 
 
 def _finish(item, runs: dict[str, Any], device: str, device_note: str, options: Options) -> GradeReport:
-    submission, groups, early, _, index = item
+    submission, groups, early, _, index, version = item
     report = GradeReport()
     report.notes += [f"Graded on {device} ({sandbox.isolation_mode()} isolation)."]
+    if version == "flow" and options.part in ("b", "all"):
+        report.notes.append("Part B graded as the flow-matching version (time_fm_forward, …, FlowMatching).")
     if device_note:
         report.notes.append(device_note)
     report.notes += [f"Problem: {p}" for p in submission.problems]

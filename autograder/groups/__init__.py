@@ -8,16 +8,31 @@ into per-test scores and feedback.
   illusions), re-derived step by step by :mod:`.part_a_replay` against :mod:`.part_a_oracle`'s own pipeline.
 * Part B: :mod:`.blocks_unets`, :mod:`.noise_schedule`, :mod:`.ddpm` (training and sampling on a stand-in UNet),
   :mod:`.training` (short CPU runs), :mod:`.gpu` (convergence on a GPU); shared pieces in :mod:`.part_b_common`.
+  The flow-matching version (docs/spec.md §2.6) swaps the schedule and DDPM groups for :mod:`.flow_matching`;
+  :func:`part_b_version` tells the versions apart by the names a submission defines.
 """
 
 from __future__ import annotations
 
 from autograder.groups.base import Group
 
+FLOW_NAMES = frozenset({"time_fm_forward", "time_fm_sample", "class_fm_forward", "class_fm_sample", "FlowMatching"})
+"""The names only Part B's flow-matching version defines (docs/spec.md §2.6)."""
+DDPM_NAMES = frozenset({"ddpm_schedule", "ddpm_forward", "ddpm_sample", "ddpm_forward_cond", "ddpm_sample_cond", "DDPM"})
+"""The names only Part B's DDPM version defines (docs/spec.md §2.3)."""
 
-def all_groups(part: str, gpu: bool = False) -> list[Group]:
-    """The test groups of ``part`` (``"a"``, ``"b"`` or ``"all"``), freshly constructed; with ``gpu`` also the
-    GPU convergence groups of Part B."""
+
+def part_b_version(defined: set[str], choice: str = "auto") -> str:
+    """``"ddpm"`` or ``"flow"``: ``choice`` itself unless it is ``"auto"``; then the version of which the submission
+    defines more names (a tie, e.g. no Part B at all, is the DDPM version)."""
+    if choice != "auto":
+        return choice
+    return "flow" if len(defined & FLOW_NAMES) > len(defined & DDPM_NAMES) else "ddpm"
+
+
+def all_groups(part: str, gpu: bool = False, part_b: str = "ddpm") -> list[Group]:
+    """The test groups of ``part`` (``"a"``, ``"b"`` or ``"all"``), freshly constructed, Part B in version
+    ``part_b`` (``"ddpm"`` or ``"flow"``); with ``gpu`` also the GPU convergence groups of Part B's DDPM version."""
     groups: list[Group] = []
     if part in ("a", "all"):
         from autograder.groups import part_a_loops
@@ -26,8 +41,8 @@ def all_groups(part: str, gpu: bool = False) -> list[Group]:
     if part in ("b", "all"):
         from autograder.groups import training
 
-        groups += training.groups()
-        if gpu:
+        groups += training.groups(part_b)
+        if gpu and part_b == "ddpm":
             from autograder.groups import gpu as gpu_groups
 
             groups += gpu_groups.groups()

@@ -192,7 +192,20 @@ class UNetGroup(Group):
         return {"cases": cases}, inputs
 
     def _expected_outputs(self, model, plan, weights, tensors, calls) -> list[list[torch.Tensor]]:
-        """Reference outputs for each order of the three skip concatenations (SPEC §4 allows either)."""
+        """Reference outputs for each order of the three skip concatenations (docs/spec.md §5 allows either) and, for
+        ``TimeConditionalUNet``, for either way of injecting time: added (DDPM version) or multiplied (flow-matching
+        version, docs/spec.md §2.6) — the same layers, so the same shared weights."""
+        variants = self._skip_order_outputs(model, plan, weights, tensors, calls)
+        if self.unet == "TimeConditionalUNet":
+            from solutions import part_b_fm
+
+            scaled = part_b_fm.TimeConditionalUNet(*[model.in_channels, model.num_classes, model.num_hiddens])
+            scaled.load_state_dict(model.state_dict())
+            scaled_plan = _plan_of(scaled, [tensors[k] for k in calls[0]])
+            variants += self._skip_order_outputs(scaled, scaled_plan, weights, tensors, calls)
+        return variants
+
+    def _skip_order_outputs(self, model, plan, weights, tensors, calls) -> list[list[torch.Tensor]]:
         consumers = [model.up1.net[0].net[0], model.up2.net[0].net[0], model.out_block.net[0].net[0]]
         indices = [next(i for i, m in enumerate(plan) if m is c) for c in consumers]
         dims = [0, 0, 1]
@@ -298,7 +311,8 @@ class UNetGroup(Group):
             return base + " for one-hot classes or the mask (class indices match): accept both forms, and zero the class where mask == 0"
         hint = {
             "UnconditionalUNet": "check each skip connection (concatenate the encoder's map with the decoder's) and the GELU after Flatten",
-            "TimeConditionalUNet": "check where t is injected: unflatten + fc1_t(t), up1 + fc2_t(t)",
+            "TimeConditionalUNet": "check where t is injected: unflatten + fc1_t(t), up1 + fc2_t(t) (or, in the "
+                                   "flow-matching version, unflatten · fc1_t(t), up1 · fc2_t(t))",
             "ClassConditionalUNet": "check the conditioning: unflatten = c1·unflatten + t1, up1 = c2·up1 + t2",
         }[self.unet]
         return f"{base}: {hint}"

@@ -14,9 +14,17 @@ import torch.nn.functional as F
 from autograder import config
 from autograder.child import spies
 from autograder.groups.base import Group, TestSpec, record_or_reason
-from autograder.groups.part_b_common import DDPM_T, _digits, _generator, _schedule_inputs
+from autograder.groups.part_b_common import (
+    DDPM_T,
+    _digits,
+    _generator,
+    _schedule_inputs,
+    dropout_outcome,
+    dropped_at_sampling,
+    verdict_of,
+)
 from autograder.sandbox import ChildRun
-from autograder.traces import Verdict, split_trace, verify_sampling, verify_training
+from autograder.traces import Verdict, verify_sampling, verify_training
 
 
 class DDPMTimeGroup(Group):
@@ -44,8 +52,8 @@ class DDPMTimeGroup(Group):
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         spy = spies.SpyUNet()
         schedule = self.expected["schedule"]
-        train = _verdict(run, "forward", lambda r: verify_training(r.tensors, self.expected["x0"], schedule, lambda x, t, c: spy.eps(x, t), DDPM_T))
-        sample = _verdict(run, "sample", lambda r: _sample_verdict(r, schedule, lambda x, t: spy.eps(x, t), 4))
+        train = verdict_of(run, "forward", lambda r: verify_training(r.tensors, self.expected["x0"], schedule, lambda x, t, c: spy.eps(x, t), DDPM_T))
+        sample = verdict_of(run, "sample", lambda r: _sample_verdict(r, schedule, lambda x, t: spy.eps(x, t), 4))
         return {
             self.tests[0].name: (float(train.ok), train.message),
             self.tests[1].name: (float(sample.ok), sample.message),
@@ -83,8 +91,8 @@ class DDPMClassCondGroup(Group):
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         spy = spies.SpyUNet(conditional=True)
         schedule = self.expected["schedule"]
-        loss = _verdict(run, "forward", lambda r: verify_training(r.tensors, self.expected["x0"], schedule, spy.eps, DDPM_T))
-        dropout = self._dropout(run)
+        loss = verdict_of(run, "forward", lambda r: verify_training(r.tensors, self.expected["x0"], schedule, spy.eps, DDPM_T))
+        dropout = dropout_outcome(run, (("forward", self.expected["c"], 0.3), ("forward_p0", self.expected["c_small"], 0.0)))
         c1h = F.one_hot(self.expected["c_sample"], 10).float()
 
         def guided(gamma_sign: float = 1.0, swap: bool = False) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -95,66 +103,20 @@ class DDPMClassCondGroup(Group):
                 return eps_u + gamma_sign * 5.0 * (eps_c - eps_u)
             return fn
 
-        sample = _verdict(run, "sample", lambda r: _sample_verdict(r, schedule, guided(), 4))
+        sample = verdict_of(run, "sample", lambda r: _sample_verdict(r, schedule, guided(), 4))
         if not sample.ok and "Algorithm-2 update" in sample.message:
             record = run.records["sample"]
             if _sample_verdict(record, schedule, guided(swap=True), 4).ok:
                 sample.message = "ε_c and ε_u are swapped in the guidance formula: ε = ε_u + γ(ε_c − ε_u)"
             elif _sample_verdict(record, schedule, guided(-1.0), 4).ok:
                 sample.message = "sign error in classifier-free guidance: ε = ε_u + γ(ε_c − ε_u)"
-            elif _dropped_at_sampling(record):
+            elif dropped_at_sampling(record):
                 sample.message = "the class was dropped (zeroed) on conditional calls while sampling: class dropout belongs to training only"
         return {
             self.tests[0].name: (float(loss.ok), loss.message),
             self.tests[1].name: dropout,
             self.tests[2].name: (float(sample.ok), sample.message),
         }
-
-    def _dropout(self, run: ChildRun) -> tuple[float, str]:
-        for key, _x_key, c_key, p in (("forward", "x0", "c", 0.3), ("forward_p0", "x0_small", "c_small", 0.0)):
-            record, why = record_or_reason(run, key)
-            if record is None:
-                return 0.0, why
-            calls, _ = split_trace(record.tensors)
-            if len(calls) != 1 or "c" not in calls[0]:
-                return 0.0, f"expected one UNet call with the class input, saw {len(calls)} calls"
-            cvec = calls[0]["c"]
-            one_hot = F.one_hot(self.expected[c_key], 10).float()
-            if cvec.shape != one_hot.shape:
-                return 0.0, f"class vectors of shape {list(cvec.shape)}, expected {list(one_hot.shape)}"
-            kept = (cvec - one_hot).abs().amax(dim=1) < 1e-6
-            dropped = cvec.abs().amax(dim=1) < 1e-6
-            if not bool((kept | dropped).all()):
-                return 0.0, "each class vector must be the one-hot class or all zeros (dropped)"
-            fraction = float(dropped.float().mean())
-            n = one_hot.shape[0]
-            # 5 standard deviations of a binomial proportion: false failure < 1e-6 for a correct draw.
-            slack = 5 * (p * (1 - p) / n) ** 0.5
-            if p == 0.0 and fraction > 0:
-                return 0.0, f"with p_uncond = 0, {fraction:.0%} of the classes were dropped; none should be"
-            if abs(fraction - p) > slack:
-                extra = " — class dropout not applied?" if fraction == 0 else ""
-                return 0.0, f"with p_uncond = {p}, {fraction:.1%} of the classes were dropped; expected {p:.0%} ± {slack:.1%}{extra}"
-        return 1.0, "classes dropped at the rate p_uncond (0.3 → within 5σ; 0 → none)"
-
-
-def _dropped_at_sampling(record: Any) -> bool:
-    calls, _ = split_trace(record.tensors)
-    rows = torch.cat([c["c"] for c in calls if "c" in c]) if calls else torch.zeros(0, 10)
-    if rows.numel() == 0:
-        return False
-    zero = rows.abs().amax(dim=1) < 1e-6
-    return float(zero.float().mean()) > 0.55
-
-
-def _verdict(run: ChildRun, key: str, fn: Callable[[Any], Verdict]) -> Verdict:
-    record, why = record_or_reason(run, key)
-    if record is None:
-        return Verdict(False, why)
-    try:
-        return fn(record)
-    except Exception as error:  # malformed traces: report, never crash the grader
-        return Verdict(False, f"could not check the result ({type(error).__name__}: {error})")
 
 
 def _sample_verdict(record: Any, schedule, eps_fn, batch: int) -> Verdict:

@@ -17,13 +17,15 @@ from autograder.groups.part_b_common import DDPM_T, _digits, _generator, _schedu
 from autograder.sandbox import ChildRun
 
 
-def groups() -> list[Group]:
-    """All Part B groups, in report order."""
-    return [
-        BlocksGroup(), UNetGroup("UnconditionalUNet"), UNetGroup("TimeConditionalUNet"),
-        UNetGroup("ClassConditionalUNet"), AddNoiseGroup(), ScheduleGroup(), DDPMTimeGroup(),
-        DDPMClassCondGroup(), DDPMModuleGroup(), TrainingGroup(),
-    ]
+def groups(version: str = "ddpm") -> list[Group]:
+    """All Part B groups of ``version`` (``"ddpm"`` or ``"flow"``), in report order."""
+    shared = [BlocksGroup(), UNetGroup("UnconditionalUNet"), UNetGroup("TimeConditionalUNet"),
+              UNetGroup("ClassConditionalUNet"), AddNoiseGroup()]
+    if version == "flow":
+        from autograder.groups import flow_matching
+
+        return [*shared, *flow_matching.groups(), TrainingGroup()]
+    return [*shared, ScheduleGroup(), DDPMTimeGroup(), DDPMClassCondGroup(), DDPMModuleGroup(), TrainingGroup()]
 
 
 class TrainingGroup(Group):

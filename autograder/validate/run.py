@@ -14,7 +14,7 @@ import argparse
 import json
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.grading import Options, grade, grade_many
@@ -48,12 +48,14 @@ class Validation:
     variants: dict[str, GradeReport | str]
     mutants: list[MutantOutcome]
     seconds: float
+    #: the other versions' references (Part B's flow-matching version: ``"b_fm"``)
+    references: dict[str, GradeReport] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """Reference full, notebooks zero with valid results, variants full, every mutant killed cleanly."""
+        """References full, notebooks zero with valid results, variants full, every mutant killed cleanly."""
         return (
-            self.reference.score == self.reference.max_score
+            all(r.score == r.max_score for r in [self.reference, *self.references.values()])
             and all(r.score == 0 and clean for r, clean in self.notebooks.values())
             and all(not isinstance(r, str) and r.score == r.max_score for r in self.variants.values())
             and all(o.killed and not o.collateral for o in self.mutants)
@@ -62,51 +64,66 @@ class Validation:
 
 def run_all(part: str = "all", only: str | None = None, full: bool = False, zoo_too: bool = True,
             variants_dir: Path | None = None, mutants_dir: Path | None = None) -> Validation:
-    """Grade the reference, the student notebooks and the zoo in one batch (one sandbox)."""
+    """Grade the reference, the student notebooks and the zoo in one batch per Part B version (one sandbox each).
+
+    The DDPM batch holds the reference of ``part`` (Parts A and B), its notebooks and the zoo entries of those
+    parts; with Part B included, a second batch grades the flow-matching version the same way (its rendered
+    reference, ``part_b_fm.ipynb`` and the entries marked ``PART = 'b_fm'``) as Part B, version ``flow``.
+    """
     start = time.monotonic()
     parts = ("a", "b") if part == "all" else (part,)
+    batches = [(parts, Options(part=part, part_b="ddpm"))]
+    if "b" in parts:
+        batches.append((("b_fm",), Options(part="b", part_b="flow")))
+    result = Validation(reference=None, notebooks={}, variants={}, mutants=[], seconds=0.0)  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory(prefix="fundiff-validate-") as tmp:
-        tmpdir = Path(tmp)
-        source = render_reference(parts)
-        reference_path = tmpdir / "reference.py"
-        reference_path.write_text(source)
-        paths: list[Path] = [reference_path]
-        only_names: list[frozenset[str] | None] = [None]
-        notebooks = [REPO / "assignment" / f"part_{p}.ipynb" for p in parts]
-        notebooks = [n for n in notebooks if n.exists()]
-        paths += notebooks
-        only_names += [None] * len(notebooks)
-        variants = mutants = []
-        if zoo_too:
-            variants = [e for e in zoo.entries(variants_dir or zoo.ZOO_ROOT / "variants") if e.part in parts and (not only or only in e.name)]
-            mutants = [e for e in zoo.entries(mutants_dir or zoo.ZOO_ROOT / "mutants") if e.part in parts and (not only or only in e.name)]
-        stale: dict[str, str] = {}
-        entry_names = []
-        for entry in variants + mutants:
-            try:
-                patched = zoo.apply(source, entry)
-            except ValueError as error:
-                stale[entry.name] = str(error)
-                continue
-            path = tmpdir / f"{entry.name}.py"
-            path.write_text(patched)
-            paths.append(path)
-            only_names.append(None if full else frozenset(zoo.reach(patched, entry.within)))
-            entry_names.append(entry.name)
-        reports = grade_many(paths, Options(part=part), only_names=only_names)
-        reference = reports[0]
-        notebook_results = {}
-        for path, report in zip(notebooks, reports[1:1 + len(notebooks)]):
-            notebook_results[path.name] = (report, _clean(report, tmpdir / f"{path.stem}.json"))
-        by_name: dict[str, GradeReport | str] = dict(zip(entry_names, reports[1 + len(notebooks):]))
-        by_name.update(stale)
-        return Validation(
-            reference=reference,
-            notebooks=notebook_results,
-            variants={e.name: by_name[e.name] for e in variants},
-            mutants=[mutant_outcome(e, by_name[e.name], source) for e in mutants],
-            seconds=time.monotonic() - start,
-        )
+        for batch_parts, options in batches:
+            _validate_batch(Path(tmp), batch_parts, options, result, only, full, zoo_too, variants_dir, mutants_dir)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _validate_batch(tmpdir: Path, parts: tuple[str, ...], options: Options, result: Validation, only: str | None,
+                    full: bool, zoo_too: bool, variants_dir: Path | None, mutants_dir: Path | None) -> None:
+    """Grade one version's reference, notebooks and zoo entries together; add the outcomes to ``result``."""
+    label = "_".join(parts)
+    source = render_reference(parts)
+    reference_path = tmpdir / f"reference_{label}.py"
+    reference_path.write_text(source)
+    paths: list[Path] = [reference_path]
+    only_names: list[frozenset[str] | None] = [None]
+    notebooks = [n for n in (REPO / "assignment" / f"part_{p}.ipynb" for p in parts) if n.exists()]
+    paths += notebooks
+    only_names += [None] * len(notebooks)
+    variants: list[zoo.ZooEntry] = []
+    mutants: list[zoo.ZooEntry] = []
+    if zoo_too:
+        variants = [e for e in zoo.entries(variants_dir or zoo.ZOO_ROOT / "variants") if e.part in parts and (not only or only in e.name)]
+        mutants = [e for e in zoo.entries(mutants_dir or zoo.ZOO_ROOT / "mutants") if e.part in parts and (not only or only in e.name)]
+    stale: dict[str, str] = {}
+    entry_names = []
+    for entry in variants + mutants:
+        try:
+            patched = zoo.apply(source, entry)
+        except ValueError as error:
+            stale[entry.name] = str(error)
+            continue
+        path = tmpdir / f"{entry.name}.py"
+        path.write_text(patched)
+        paths.append(path)
+        only_names.append(None if full else frozenset(zoo.reach(patched, entry.within)))
+        entry_names.append(entry.name)
+    reports = grade_many(paths, options, only_names=only_names)
+    if result.reference is None:
+        result.reference = reports[0]
+    else:
+        result.references[label] = reports[0]
+    for path, report in zip(notebooks, reports[1:1 + len(notebooks)]):
+        result.notebooks[path.name] = (report, _clean(report, tmpdir / f"{path.stem}.json"))
+    by_name: dict[str, GradeReport | str] = dict(zip(entry_names, reports[1 + len(notebooks):]))
+    by_name.update(stale)
+    result.variants.update({e.name: by_name[e.name] for e in variants})
+    result.mutants += [mutant_outcome(e, by_name[e.name], source) for e in mutants]
 
 
 def main(args: argparse.Namespace) -> int:
@@ -119,11 +136,11 @@ def main(args: argparse.Namespace) -> int:
 
 def print_validation(result: Validation) -> None:
     """The validation's tables."""
-    ref = result.reference
-    print(f"reference: {ref.score:g}/{ref.max_score:g} {'OK' if ref.score == ref.max_score else 'NOT FULL MARKS'}")
-    for test in ref.tests:
-        if not test.passed:
-            print(f"    failed: {test.name}: {test.output[:200]}")
+    for label, ref in [("", result.reference), *((f" ({k})", v) for k, v in result.references.items())]:
+        print(f"reference{label}: {ref.score:g}/{ref.max_score:g} {'OK' if ref.score == ref.max_score else 'NOT FULL MARKS'}")
+        for test in ref.tests:
+            if not test.passed:
+                print(f"    failed: {test.name}: {test.output[:200]}")
     for name, (report, clean) in result.notebooks.items():
         good = report.score == 0 and clean
         print(f"student notebook {name}: {report.score:g}/{report.max_score:g}, results file "

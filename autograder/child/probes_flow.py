@@ -1,0 +1,99 @@
+"""Part B flow-matching probes: what the child runs for the flow-matching groups (never what it expects).
+
+Each ``run_*`` function calls the student's code on the stand-in UNet (:class:`spies.SpyUNet`, here read as a
+velocity field) and records the loss or the images, every UNet call and the Gaussian noise drawn — the trace the
+grader checks with :mod:`autograder.traces_fm`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import call_binding
+import records
+import rng_tap
+import spies
+import torch
+from probes_part_b import _need, _trace
+
+SIGNATURES = {
+    "time_fm_forward": "time_fm_forward(unet, x_1, num_ts)",
+    "class_fm_forward": "class_fm_forward(unet, x_1, c, p_uncond, num_ts)",
+    "time_fm_sample": "time_fm_sample(unet, img_wh, num_ts, seed=0, num_samples=40)",
+    "class_fm_sample": "class_fm_sample(unet, c, img_wh, num_ts, guidance_scale=5.0, seed=0)",
+}
+
+
+def run_flow(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """The four flow-matching functions on the stand-in UNet, with its call trace and the noise drawn.
+
+    Spec: ``{"num_ts": T, "cases": [{"key", "kind": one of SIGNATURES, "x"/"c": input keys, "p_uncond",
+    "img_wh", "num_samples", "guidance_scale", "seed"}]}``.
+    """
+    num_ts = int(spec["num_ts"])
+    for case in spec["cases"]:
+        spy = spies.SpyUNet(conditional=case["kind"].startswith("class"))
+        rec.run(case["key"], lambda case=case, spy=spy: _flow_case(ns, case, inputs, spy, num_ts))
+
+
+def run_flow_module(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """The ``FlowMatching`` module on the stand-in UNet: ``forward(x[, c])`` and ``sample(...)``, traced.
+
+    Spec: ``{"num_ts": T, "p_uncond": p, "cases": [{"key", "method": "forward"|"sample", "x", "c", ...}]}``.
+    """
+    module = _need(ns, "FlowMatching")
+    for case in spec["cases"]:
+        def call(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
+            c = inputs[case["c"]].clone() if case.get("c") else None
+            spy = spies.SpyUNet(conditional=c is not None)
+            model = module(spy, num_ts=int(spec["num_ts"]), p_uncond=spec["p_uncond"])
+            torch.manual_seed(case.get("seed", 0))
+            with rng_tap.recording() as draws:
+                if case["method"] == "forward":
+                    out = model(inputs[case["x"]].clone()) if c is None else model(inputs[case["x"]].clone(), c)
+                elif c is None:
+                    out = model.sample(img_wh=(28, 28), seed=case.get("seed", 0), num_samples=case["num_samples"])
+                else:
+                    out = model.sample(c, img_wh=(28, 28), guidance_scale=case["guidance_scale"], seed=case.get("seed", 0))
+            return _result(out, case["method"] == "forward", spy, draws)
+
+        rec.run(case["key"], call)
+
+
+def _flow_case(ns, case, inputs, spy, num_ts) -> tuple[dict[str, Any], dict[str, Any]]:
+    kind = case["kind"]
+    fn = _need(ns, kind)
+    optional: dict[str, Any] = {}
+    if kind == "time_fm_forward":
+        positional = [("unet", spy), ("x_1", inputs[case["x"]].clone()), ("num_ts", num_ts)]
+    elif kind == "class_fm_forward":
+        positional = [("unet", spy), ("x_1", inputs[case["x"]].clone()), ("c", inputs[case["c"]].clone()),
+                      ("p_uncond", case["p_uncond"]), ("num_ts", num_ts)]
+    elif kind == "time_fm_sample":
+        positional = [("unet", spy), ("img_wh", tuple(case["img_wh"])), ("num_ts", num_ts)]
+        optional = {"seed": case.get("seed", 0), "num_samples": case["num_samples"]}
+    else:
+        positional = [("unet", spy), ("c", inputs[case["c"]].clone()), ("img_wh", tuple(case["img_wh"])), ("num_ts", num_ts)]
+        optional = {"guidance_scale": case["guidance_scale"], "seed": case.get("seed", 0)}
+    args, kwargs, _ = call_binding.bind_call(fn, SIGNATURES[kind], positional, optional, {"device": ns.get("device")})
+    torch.manual_seed(case.get("seed", 0))
+    with rng_tap.recording() as draws:
+        out = fn(*args, **kwargs)
+    tensors, meta = _result(out, kind.endswith("forward"), spy, draws)
+    meta["unpassed"] = sorted(k for k in optional if k not in kwargs)
+    return tensors, meta
+
+
+def _result(out: Any, is_loss: bool, spy: spies.SpyUNet, draws: list[torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The record of one call: the loss, or the images (a tensor, or the first item of ``(images, frames)``)."""
+    tensors: dict[str, Any] = {**_trace(spy), **rng_tap.stack_draws(draws)}
+    meta: dict[str, Any] = {"calls": len(spy.calls)}
+    if is_loss:
+        tensors["loss"] = out
+        return tensors, meta
+    images = out[0] if isinstance(out, (tuple, list)) and out else out
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"the sampler must return the images (a tensor) or (images, frames), got {type(out).__name__}")
+    tensors["images"] = images
+    meta["returned"] = "tuple" if isinstance(out, (tuple, list)) else "tensor"
+    return tensors, meta
