@@ -60,7 +60,6 @@ def main(argv: list[str]) -> None:
     device_shim.install(device, dtype)
     display_shim.install()
     rng_tap.install()
-    submissions: dict[str, dict[str, Any]] = {}
     given_by_module: dict[str, dict[str, Any]] = {}
     for group in batch["groups"]:
         module = importlib.import_module(group["probe_module"])
@@ -82,22 +81,27 @@ def main(argv: list[str]) -> None:
             if uid >= 0:
                 for sub in ("out", "cwd"):
                     os.chown(group_dir / sub, uid, uid)
+                # only this group's user (and root) may enter its folder: a batch may hold several students
+                os.chown(group_dir, 0, uid)
+                os.chmod(group_dir, 0o750)
             sys.stdout.flush()
             sys.stderr.flush()
-            if group["submission"] not in submissions:
-                submissions[group["submission"]] = json.loads((work / group["submission"]).read_text())
             pid = os.fork()
             if pid == 0:
-                _run_forked(group_dir, group, batch, submissions[group["submission"]], given_by_module[group["probe_module"]], uid)
+                _run_forked(group_dir, group, batch, work / group["submission"], given_by_module[group["probe_module"]], uid)
             running[pid] = (group, time.monotonic() + float(group["timeout_s"]), time.monotonic(), uid)
         _reap(running, work)
         time.sleep(0.01)
     os._exit(0)
 
 
-def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], submission: dict[str, Any],
+def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], submission_path: Path,
                 given: dict[str, Any] | None, uid: int) -> None:
-    """In the forked child: isolate, load the submission, run the probe, exit. Never returns."""
+    """In the forked child: isolate, load the submission, run the probe, exit. Never returns.
+
+    The statements are read here, as root before dropping privileges (the grader leaves the file readable by root
+    only): the harness never holds them, so no child inherits another student's code in its memory.
+    """
     code = 1
     try:
         os.setpgid(0, 0)
@@ -111,6 +115,7 @@ def _run_forked(group_dir: Path, group: dict[str, Any], batch: dict[str, Any], s
 
             module = importlib.import_module(group["probe_module"])
             given = module.given_names(batch, batch["device"], getattr(torch, batch["dtype"]))
+        submission = json.loads(submission_path.read_text())
         if uid >= 0:
             os.setgroups([])
             os.setgid(uid)

@@ -20,6 +20,10 @@ from autograder import config
 from autograder.child.protocol import MAX_RECORD_FILE_BYTES as MAX_RECORD_FILE
 
 _KEY = re.compile(r"^[A-Za-z0-9_.-]{1,80}\.safetensors$")
+#: Characters kept of any string in a record's metadata. The child trims its own error texts (600 characters plus
+#: the line they point at), but a submission can write a record file itself: what it says reaches the feedback
+#: only this far.
+MAX_META_STRING = 2000
 
 
 @dataclass(frozen=True)
@@ -137,8 +141,20 @@ def _read_records(out: Path) -> dict[str, Record]:
                 meta = json.loads(meta_text)
                 if not isinstance(meta, dict):
                     raise ValueError("metadata is not an object")
+                meta = _capped(meta)
                 tensors = {name: handle.get_tensor(name) for name in handle.keys()}
             records[key] = Record(tensors=tensors, meta=meta)
         except Exception as error:  # a corrupt or forged file is just a failed record
             records[key] = Record(tensors={}, meta={"error": f"unreadable output ({type(error).__name__})"})
     return records
+
+
+def _capped(value: Any) -> Any:
+    """``value`` (parsed JSON) with every string cut to :data:`MAX_META_STRING` characters."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_META_STRING else value[:MAX_META_STRING] + " [cut by the grader]"
+    if isinstance(value, dict):
+        return {_capped(k): _capped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_capped(v) for v in value]
+    return value

@@ -9,7 +9,6 @@ import concurrent.futures
 import dataclasses
 import json
 import os
-import shlex
 import shutil
 import signal
 import subprocess
@@ -22,14 +21,8 @@ from safetensors.torch import save_file
 
 from autograder import config
 from autograder.child import protocol
-from autograder.sandbox.isolation import (
-    HIDDEN_FROM_CHILD,
-    REPO_ROOT,
-    _private_tmp_prelude,
-    _python_home_prelude,
-    _work_root,
-    isolation_mode,
-)
+from autograder.sandbox import view
+from autograder.sandbox.isolation import _work_root, isolation_mode, view_backend
 from autograder.sandbox.records import ChildRun, GroupTask, Record, _head, _read_records, belongs_to_case
 
 CHILD_DIR = Path(__file__).resolve().parents[1] / "child"
@@ -201,21 +194,28 @@ def _write_work_folder(work: Path, tasks: list[GroupTask], device, dtype, seed, 
         for name in dirs:
             os.chmod(os.path.join(root, name), 0o755)
     work.chmod(0o755)  # per-group users must reach their folders (the harness gives them out/ and cwd/)
+    for name in submissions.values():  # each child reads its own as root, before it drops to its user
+        (work / name).chmod(0o600)
 
 
 def _execute(work: Path, overall_s: float, threads: int) -> tuple[str, int | None]:
-    """Run the sandbox's harness; returns ``(isolation mode, its exit status or None on timeout)``."""
+    """Run the sandbox's harness; returns ``(isolation mode, its exit status or None on timeout)``.
+
+    In namespaces mode the harness runs in the allow-list view of :mod:`.view` (built by bubblewrap or by
+    ``unshare`` + ``pivot_root``), where the work folder is :data:`view.INNER_WORK`; in rlimits mode it runs here.
+    """
     mode = isolation_mode()
+    inner = Path(view.INNER_WORK) if mode == "namespaces" else work
     token = f"fundiff-{os.getpid()}-{time.monotonic_ns()}"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(work),
+        "HOME": str(inner),
         "USER": "nobody",  # getpass.getuser() (torch, Triton) must not need a passwd entry for the child's uid
         "LOGNAME": "nobody",
-        "TMPDIR": str(work),
+        "TMPDIR": str(inner),
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": str(work / "code"),
+        "PYTHONPATH": str(inner / "code"),
         "OMP_NUM_THREADS": str(threads),
         "MKL_NUM_THREADS": str(threads),
         "FUNDIFF_OFFLINE": "1",
@@ -223,16 +223,9 @@ def _execute(work: Path, overall_s: float, threads: int) -> tuple[str, int | Non
         "TQDM_DISABLE": "1",
         "FUNDIFF_SANDBOX_TOKEN": token,
     }
-    python = [sys.executable, "-B", "-s", str(work / "code" / "harness.py"), str(work)]
-    if mode == "namespaces":
-        hide = " ".join(
-            f"mount -t tmpfs -o size=4k,mode=0555 none {shlex.quote(str(REPO_ROOT / p))} 2>/dev/null;"
-            for p in HIDDEN_FROM_CHILD if (REPO_ROOT / p).exists()
-        )
-        script = f"{_private_tmp_prelude(work)} {hide} {_python_home_prelude(work)} cd {shlex.quote(str(work))} && exec {' '.join(shlex.quote(a) for a in python)}"
-        command = ["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "/bin/sh", "-c", script]
-    else:
-        command = python
+    python = [sys.executable, "-B", "-s", str(inner / "code" / "harness.py"), str(inner)]
+    backend = view_backend()
+    command = view.sandbox_command(backend, work, python) if mode == "namespaces" and backend else python
     returncode: int | None = None
     with open(work / "stdout.txt", "wb") as stdout:
         process = subprocess.Popen(
