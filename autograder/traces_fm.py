@@ -169,6 +169,9 @@ def _step_hint(x, u, nxt, num_ts, convention) -> str:
     flat_u = u.reshape(-1)
     scale = float(delta @ flat_u / (flat_u @ flat_u).clamp_min(1e-12))
     if max_diff(nxt, x + scale * u) <= 1e-3:
+        if abs(scale + convention / num_ts) < 1e-6 and convention == REVERSED:
+            return ("hint: t runs from 1 down to 0, but x moves as if t = 0 were noise (x ← x + u/num_ts): with the "
+                    "training's t = 0 as noise, sample at t = i/num_ts, i = 0 … num_ts − 1")
         if abs(scale + convention / num_ts) < 1e-6:
             return "hint: the step moves against the velocity; x ← x + u/num_ts"
         return f"hint: the step size is {abs(scale):.4g}, it should be 1/num_ts = {1 / num_ts:.4g}"
