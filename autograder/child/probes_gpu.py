@@ -1,5 +1,5 @@
-"""GPU convergence probe: train the student's own DDPM (their UNet and their loss) fast on the GPU, then sample
-with their own sampler. Records the losses and the samples; the grader's process scores them.
+"""GPU convergence probe: train the student's own DDPM or flow-matching model (their UNet and their loss) fast on the
+GPU, then sample with their own sampler. Records the losses and the samples; the grader's process scores them.
 
 Training goes through the given ``graph_training`` (data resident on the GPU, bf16 autocast, fused
 Adam, the whole step captured in a CUDA graph) — the reference's fast path, so a student's model trains as fast
@@ -16,8 +16,8 @@ import torch
 
 
 def run_gpu_convergence(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
-    """One case per model: ``{"key", "kind": "class"|"time", "unet", "args", "epochs", "repeat", "num_ts",
-    "betas", "p_uncond", "num_samples", "guidance_scale", "seed"}``."""
+    """One case per model: ``{"key", "kind": "class"|"time", "version": "ddpm"|"flow", "unet", "args", "epochs",
+    "repeat", "num_ts", "betas", "p_uncond", "num_samples", "guidance_scale", "seed", "lr"}``."""
     for case in spec["cases"]:
         rec.run(case["key"], lambda case=case: _converge(ns, case, inputs))
 
@@ -29,32 +29,23 @@ def _converge(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.
         raise RuntimeError("no CUDA device is visible to the grading process")
     device = torch.device("cuda")
     conditional = case["kind"] == "class"
-    forward_fn = _need(ns, "ddpm_forward_cond" if conditional else "ddpm_forward")
-    sample_fn = _need(ns, "ddpm_sample_cond" if conditional else "ddpm_sample")
-    schedule_fn = _need(ns, "ddpm_schedule")
+    flow = case.get("version") == "flow"
     torch.manual_seed(case["seed"])
     unet = _need(ns, case["unet"])(*case["args"]).to(device)
-    T = case["num_ts"]
-    schedule = {k: v.to(device) if torch.is_tensor(v) else v for k, v in schedule_fn(*case["betas"], T).items()}
     images = inputs["images"].float().div(255.0).repeat(case["repeat"], 1, 1, 1)
     data = {"x": images}
     if conditional:
         data["c"] = inputs["labels"].long().repeat(case["repeat"])
-
-        def loss_fn(batch: dict[str, torch.Tensor]) -> torch.Tensor:
-            return forward_fn(unet, schedule, batch["x"], batch["c"], case["p_uncond"], T)
+    if flow:  # Part B's flow-matching version: the same UNets, a velocity loss and an Euler sampler
+        loss_fn, sample = _flow_functions(ns, unet, case, conditional)
     else:
-        def loss_fn(batch: dict[str, torch.Tensor]) -> torch.Tensor:
-            return forward_fn(unet, schedule, batch["x"], T)
+        loss_fn, sample = _ddpm_functions(ns, unet, case, conditional, device)
 
-    result = train_with_cuda_graph(unet, loss_fn, data, epochs=case["epochs"], seed=case["seed"], mode=case["mode"])
+    result = train_with_cuda_graph(unet, loss_fn, data, epochs=case["epochs"], seed=case["seed"], mode=case["mode"],
+                                   lr=case.get("lr", 1e-3))
     unet.eval()
     with torch.no_grad():
-        if conditional:
-            c = torch.arange(case["num_samples"], device=device) % 10
-            out = sample_fn(unet, schedule, c, (28, 28), T, case["guidance_scale"], case["seed"])
-        else:
-            out = sample_fn(unet, schedule, (28, 28), T, seed=case["seed"], num_samples=case["num_samples"])
+        out = sample(torch.arange(case["num_samples"], device=device) % 10)
     samples = out[0] if isinstance(out, tuple) else out
     if not torch.is_tensor(samples):
         raise TypeError(f"the sampler returned {type(samples).__name__}, expected a tensor (or (images, frames))")
@@ -62,6 +53,45 @@ def _converge(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.
     meta = {"mode": result.mode, "fallback": result.fallback_reason, "train_s": round(result.seconds, 1),
             "img_per_s": round(result.images_per_second)}
     return {"losses": losses, "samples": samples.detach().float().cpu()}, meta
+
+
+def _ddpm_functions(ns, unet, case, conditional, device):
+    """The student's DDPM loss (as a batch → loss function) and sampler (classes → output) for this case."""
+    forward_fn = _need(ns, "ddpm_forward_cond" if conditional else "ddpm_forward")
+    sample_fn = _need(ns, "ddpm_sample_cond" if conditional else "ddpm_sample")
+    T = case["num_ts"]
+    schedule = {k: v.to(device) if torch.is_tensor(v) else v for k, v in _need(ns, "ddpm_schedule")(*case["betas"], T).items()}
+    if conditional:
+        return (lambda batch: forward_fn(unet, schedule, batch["x"], batch["c"], case["p_uncond"], T),
+                lambda c: sample_fn(unet, schedule, c, (28, 28), T, case["guidance_scale"], case["seed"]))
+    return (lambda batch: forward_fn(unet, schedule, batch["x"], T),
+            lambda c: sample_fn(unet, schedule, (28, 28), T, seed=case["seed"], num_samples=case["num_samples"]))
+
+
+def _flow_functions(ns, unet, case, conditional):
+    """The student's flow-matching loss and sampler for this case (``num_samples`` passed only if it is a parameter:
+    a sampler without it is asked as often as needed for ``num_samples`` images)."""
+    import call_binding
+
+    T = case["num_ts"]
+    if conditional:
+        forward_fn, sample_fn = _need(ns, "class_fm_forward"), _need(ns, "class_fm_sample")
+        return (lambda batch: forward_fn(unet, batch["x"], batch["c"], case["p_uncond"], T),
+                lambda c: sample_fn(unet, c, (28, 28), T, case["guidance_scale"], case["seed"]))
+    forward_fn, sample_fn = _need(ns, "time_fm_forward"), _need(ns, "time_fm_sample")
+
+    def sample(c: torch.Tensor) -> torch.Tensor:
+        wanted, seed, chunks = len(c), case["seed"], []
+        while sum(len(x) for x in chunks) < wanted:
+            args, kwargs, _ = call_binding.bind_call(
+                sample_fn, "time_fm_sample(unet, img_wh, num_ts, seed=0, num_samples=40)",
+                [("unet", unet), ("img_wh", (28, 28)), ("num_ts", T)], {"seed": seed, "num_samples": wanted}, {})
+            out = sample_fn(*args, **kwargs)
+            chunks.append(out[0] if isinstance(out, (tuple, list)) else out)
+            seed += 1
+        return torch.cat(chunks)[:wanted]
+
+    return (lambda batch: forward_fn(unet, batch["x"], T)), sample
 
 
 def _need(ns: dict[str, Any], name: str) -> Any:

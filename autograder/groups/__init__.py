@@ -32,7 +32,7 @@ def part_b_version(defined: set[str], choice: str = "auto") -> str:
 
 def all_groups(part: str, gpu: bool = False, part_b: str = "ddpm") -> list[Group]:
     """The test groups of ``part`` (``"a"``, ``"b"`` or ``"all"``), freshly constructed, Part B in version
-    ``part_b`` (``"ddpm"`` or ``"flow"``); with ``gpu`` also the GPU convergence groups of Part B's DDPM version."""
+    ``part_b`` (``"ddpm"`` or ``"flow"``); with ``gpu`` also Part B's GPU convergence groups."""
     groups: list[Group] = []
     if part in ("a", "all"):
         from autograder.groups import part_a_loops
@@ -42,8 +42,8 @@ def all_groups(part: str, gpu: bool = False, part_b: str = "ddpm") -> list[Group
         from autograder.groups import training
 
         groups += training.groups(part_b)
-        if gpu and part_b == "ddpm":
+        if gpu:
             from autograder.groups import gpu as gpu_groups
 
-            groups += gpu_groups.groups()
+            groups += gpu_groups.groups(part_b)
     return groups
