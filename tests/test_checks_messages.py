@@ -113,6 +113,22 @@ CASES = [
          lambda: reference_copy("b", "ddpm_sample_cond", "eps_u + guidance_scale * (eps_c - eps_u)",
                                 "eps_u - guidance_scale * (eps_c - eps_u)"),
          "perfect noise predictor", ("γ = 1 should follow the conditional estimate", "ε = ε_u + γ (ε_c − ε_u)")),
+    # ------------------------------------------------------------------------- Part B, flow-matching version
+    Case("time_fm_forward with the target's sign flipped",
+         lambda: reference_copy("b_fm", "time_fm_forward", "unet(x_t, t), target)", "unet(x_t, t), -target)"),
+         "exact velocity predictor gives loss 0", ("expected 0 for a UNet that predicts the true velocity",
+                                                   "the target x_1 − x_0")),
+    Case("class_fm_forward without class dropout",
+         lambda: reference_copy("b_fm", "class_fm_forward", "(torch.rand(x_1.shape[0], device=x_1.device) >= p_uncond)",
+                                "torch.ones(x_1.shape[0], device=x_1.device, dtype=torch.bool)"),
+         "drops the class", ("p_uncond = 1.0: 0.0% of the classes were dropped",)),
+    Case("time_fm_sample with twice the step",
+         lambda: reference_copy("b_fm", "time_fm_sample", "lambda x, t: unet(x, t)", "lambda x, t: 2 * unet(x, t)"),
+         "constant velocity u = 1", ("x moved by 2 on average", "check the step size")),
+    Case("class_fm_sample with the CFG branches swapped",
+         lambda: reference_copy("b_fm", "class_fm_sample", "u_u + guidance_scale * (u_c - u_u)",
+                                "u_c + guidance_scale * (u_u - u_c)"),
+         "lands on the data point", ("γ = 1 should follow the conditional velocity", "u = u_u + γ (u_c − u_u)")),
     # ------------------------------------------------------------------------------------------ Part A
     Case("forward with 1 − ᾱ_t instead of its root",
          lambda: reference_copy("a", "forward", "(1 - alpha_cumprod).sqrt() * noise", "(1 - alpha_cumprod) * noise"),
@@ -134,7 +150,8 @@ def test_the_message_names_the_bug(case):
 
 
 COPIED = sorted({("b", "ddpm_schedule"), ("b", "add_noise"), ("b", "ddpm_forward"), ("b", "ddpm_forward_cond"),
-                 ("b", "ddpm_sample_cond"), ("a", "forward"), ("a", "iterative_denoise_cfg"),
+                 ("b", "ddpm_sample_cond"), ("b_fm", "time_fm_forward"), ("b_fm", "class_fm_forward"),
+                 ("b_fm", "time_fm_sample"), ("b_fm", "class_fm_sample"), ("a", "forward"), ("a", "iterative_denoise_cfg"),
                  ("a", "make_flip_illusion")})
 
 

@@ -124,6 +124,15 @@ def _sampler_checks(name: str, conditional: bool) -> None:
         _expect(torch.equal(images.cpu(), _images_of(out2).cpu()), "the same seed should give the same images")
         _expect(not torch.equal(images.cpu(), _images_of(out3).cpu()), "a different seed should give different images")
 
+    @_register(name, f"{name}: a constant velocity u = 1 moves x by exactly 1 (num_ts steps of 1/num_ts)")
+    def step_size(fn, ns):
+        still = _images_of(call(fn, _ZeroVelocity(), 8, 0)).detach().cpu().double()
+        moved = _images_of(call(fn, _ZeroVelocity(shift=1.0), 8, 0)).detach().cpu().double()
+        distance = (moved - still).mean().item()
+        _expect(abs(distance - 1) < 1e-4 and (moved - still).std().item() < 1e-4,
+                f"x moved by {distance:.4g} on average; Euler steps x ← x + (1/num_ts) · u, num_ts of them from t = 0, "
+                "add up to exactly u: check the step size and the number of steps")
+
     @_register(name, f"{name} with the exact velocity field lands on the data point" +
                (" (γ = 1: conditional; γ = 0: unconditional)" if conditional else ""))
     def oracle(fn, ns):
@@ -149,15 +158,17 @@ def _compare(images: torch.Tensor, wanted: torch.Tensor, message: str) -> None:
 
 
 class _ZeroVelocity(nn.Module):
-    """A stand-in UNet that predicts zero velocity (any conditioning accepted): samples stay the start noise."""
+    """A stand-in UNet that predicts zero velocity, or the constant ``shift`` (any conditioning accepted): samples
+    stay the start noise, or move by exactly ``shift``."""
 
-    def __init__(self):
+    def __init__(self, shift: float = 0.0):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(()))
         self.in_channels, self.num_classes = 1, 10
+        self.shift = shift
 
     def forward(self, x, *args, **kwargs):
-        return x * self.weight
+        return x * self.weight + self.shift
 
 
 _sampler_checks("time_fm_sample", conditional=False)
