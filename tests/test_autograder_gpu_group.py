@@ -51,3 +51,14 @@ def test_digits_of_the_wrong_class_fail_only_the_class_accuracy_test():
     assert sorted(scores.values()) == [0.0, 1.0, 1.0, 1.0]
     failed = [name for name, (score, _) in outcome.items() if score == 0.0]
     assert failed == [group.tests[1].name]
+
+
+def test_flow_version_plans_the_flow_functions_and_its_limits():
+    from autograder.config import FLOW_CONVERGENCE_THRESHOLDS
+
+    group = GPUConvergenceGroup("flow")
+    tags = {tag for test in group.tests for tag in test.tags}
+    assert {"class_fm_forward", "class_fm_sample", "time_fm_forward", "time_fm_sample"} <= tags
+    assert not any(tag.startswith("ddpm") for tag in tags)
+    assert group.limits is FLOW_CONVERGENCE_THRESHOLDS and f"≤ {FLOW_CONVERGENCE_THRESHOLDS['class_loss']}" in group.tests[0].name
+    assert any(isinstance(g, GPUConvergenceGroup) and g.version == "flow" for g in all_groups("b", gpu=True, part_b="flow"))
