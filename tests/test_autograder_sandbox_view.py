@@ -194,3 +194,24 @@ def test_a_forged_record_cannot_flood_the_feedback(tmp_path):
     assert len(record.error) <= MAX_META_STRING + 40 and record.error.startswith("X" * 100)
     assert len(record.meta["keys"][0]) <= MAX_META_STRING + 40
     assert all(len(k) <= MAX_META_STRING + 40 for k in record.meta["nested"])
+
+
+def test_a_kit_inside_the_python_tree_is_masked(tmp_path, monkeypatch):
+    """When Python's folder holds the checkout (or the kit is installed into site-packages), the view masks the
+    checkout and the kit's hidden packages with empty folders, then binds the visible parts back inside."""
+    prefix = tmp_path / "python"
+    kit = prefix / "src" / "kit"
+    site_packages = prefix / "lib" / "site-packages"
+    for folder in (kit / "assignment", kit / "data" / "mini_if", kit / "solutions", site_packages / "solutions",
+                   site_packages / "torch"):
+        folder.mkdir(parents=True)
+    monkeypatch.setattr(view, "REPO_ROOT", kit)
+    monkeypatch.setattr(view, "python_paths", lambda: [prefix])
+    monkeypatch.setattr(view, "_site_folders", lambda: [site_packages])
+    mounts = view.view_mounts(tmp_path / "work", tmp_path)
+    order = [(m.kind, m.dest) for m in mounts]
+    assert ("mask", str(kit)) in order and ("mask", str(site_packages / "solutions")) in order
+    assert ("ro", str(prefix)) in order
+    assert order.index(("ro", str(prefix))) < order.index(("mask", str(kit))) < order.index(("ro", str(kit / "assignment")))
+    assert ("ro", str(kit / "data" / "mini_if")) in order
+    assert not any(m.source == str(kit / "solutions") or m.dest == str(kit / "solutions") for m in mounts if m.kind != "mask")

@@ -95,9 +95,8 @@ def view_mounts(work: Path | None, work_root: Path | None = None) -> list[Mount]
             trees.append(path)
     # what lies inside a bound tree and must stay hidden: the checkout (when Python lives around it) and the
     # kit's packages installed into site-packages
-    for tree in list(trees):
-        if _within(REPO_ROOT, tree):
-            mounts.append(Mount("mask", str(REPO_ROOT)))
+    if any(_within(REPO_ROOT, tree) for tree in trees):
+        mounts.append(Mount("mask", str(REPO_ROOT)))
     for folder in _site_folders():
         for name in HIDDEN_PACKAGES:
             if (folder / name).is_dir() and any(_within(folder, tree) for tree in trees):
