@@ -60,14 +60,36 @@ def _mount_point(target: str, source: str | None) -> None:
         os.makedirs(target, exist_ok=True)
 
 
-def _apply(root: str, mount: dict[str, Any]) -> None:
+def _host_mount_points() -> list[str]:
+    """Every mount point of the host's view, parents before children (``/proc/self/mountinfo``'s fifth field)."""
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as info:
+        for line in info:
+            fields = line.split()
+            if len(fields) > 4:  # octal escapes (\040 for a space) as the kernel writes them
+                points.append(fields[4].encode().decode("unicode_escape"))
+    return sorted(set(points), key=lambda p: (p.count("/"), p))
+
+
+def _bind(source: str, target: str, read_only: bool) -> None:
+    _mount_point(target, source)
+    _mount(source, target, None, MS_BIND)
+    if read_only:
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(target))
+
+
+def _apply(root: str, mount: dict[str, Any], host_points: list[str]) -> None:
     kind, source = mount["kind"], mount.get("source") or None
     target = root + mount["dest"]
     if kind in ("ro", "rw", "dev"):
-        _mount_point(target, source)
-        _mount(source, target, None, MS_BIND)
-        if kind == "ro":
-            _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(target))
+        _bind(source, target, kind == "ro")
+        # A bind is not recursive: mounts nested inside the source on the host (a container runtime's bind of the
+        # GPU driver's libraries into /usr/lib, say) are bound again below it, each read-only.
+        if kind == "ro" and os.path.isdir(source):
+            base = source.rstrip("/")
+            for point in host_points:
+                if point.startswith(base + "/") and os.path.lexists(point):
+                    _bind(point, target + point[len(base):], True)
     elif kind in ("tmpfs", "mask"):
         _mount_point(target, None)
         mode, size = (0o555, 1) if kind == "mask" else (int(mount["mode"]), int(mount["size_mb"]))
@@ -101,10 +123,11 @@ def _pivot_into(root: str) -> None:
 def build(plan: dict[str, Any]) -> None:
     """Make the plan's root, enter it and stay there (the caller then executes the command)."""
     root = os.path.realpath(plan["root"])
+    host_points = _host_mount_points()
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing below propagates back to the host
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
     for mount in plan["mounts"]:
-        _apply(root, mount)
+        _apply(root, mount, host_points)
     _pivot_into(root)
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     try:
