@@ -7,13 +7,14 @@ DeepFloyd IF stage 1 with the course's prompts. Each experiment re-seeds torch w
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 import torchvision.transforms.functional as TF
 
-__all__ = ["MINI_PROMPTS", "DEEPFLOYD_PROMPTS", "SDEDIT_I_STARTS", "NOISE_LEVELS", "run_part_a_demo"]
+__all__ = ["MINI_PROMPTS", "DEEPFLOYD_PROMPTS", "SDEDIT_I_STARTS", "NOISE_LEVELS", "EXPERIMENTS", "run_part_a_demo"]
 
 SDEDIT_I_STARTS = (1, 3, 5, 7, 10, 20)
 NOISE_LEVELS = (250, 500, 750)
@@ -36,15 +37,24 @@ DEEPFLOYD_PROMPTS = {
 }
 
 
-def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
+#: the experiments in the order they run (``on_experiment`` is called once after each)
+EXPERIMENTS = ("1.1–1.3 forward process and one-step denoising", "1.4 iterative denoising", "1.5–1.6 sampling and CFG",
+               "1.6 CFG per digit", "1.7 SDEdit", "1.7.1 SDEdit of a hand-drawn image", "1.7.3 text-conditional SDEdit",
+               "1.7.2 inpainting", "1.8 visual anagram", "1.9 hybrid image")
+
+
+def run_part_a_demo(out_dir: Path, model: str = "mini", device=None,
+                    on_experiment: Callable[[], object] | None = None) -> dict:
     """Run Part A's experiments and write their figures under ``out_dir`` (PNG files).
 
     Args:
         out_dir: folder for the figures (created).
         model: ``"mini"`` (offline, CPU in about a minute), ``"deepfloyd"`` (GPU with IF weights) or ``"tiny"``.
         device: default CUDA when available, else CPU.
+        on_experiment: called after each of :data:`EXPERIMENTS` (a progress bar's ``update``).
     Returns:
-        ``{"model", "device", "seconds", "figures": {name: path}}``.
+        ``{"model", "device", "seconds", "figures": {name: path}, "captions": {name: text},
+        "experiment_seconds": {experiment: wall seconds}}``.
     """
     from assignment import images, masks
     from assignment.figures import save_labelled_rows
@@ -65,10 +75,21 @@ def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
     scribble = images.load_image(images.SCRIBBLE_PATH, size, dev, dtype)
     mask = masks.load_mask(images.TEST_MASK_PATH, size, dev).to(dtype)
     figures: dict[str, Path] = {}
+    captions: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    clock = [time.perf_counter()]
 
-    def save(name: str, rows, labels, cols=None, title=None):
+    def save(name: str, rows, labels, cols=None, title=None, caption=None):
         figures[name] = save_labelled_rows([r.float().cpu() for r in rows], labels, out_dir / f"part_a_{name}.png",
                                            col_labels=cols, value_range=(-1, 1), title=title)
+        captions[name] = caption or title or name
+
+    def done(experiment: str) -> None:
+        now = time.perf_counter()
+        seconds[experiment] = round(now - clock[0], 1)
+        clock[0] = now
+        if on_experiment is not None:
+            on_experiment()
 
     def randn(n: int) -> torch.Tensor:
         return torch.randn(n, 3, size, size, device=dev, dtype=dtype)
@@ -80,9 +101,11 @@ def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
         blurred = A.gaussian_denoise(noisy, 5, 2)
         one_step = torch.cat([A.one_step_denoise(noisy[i : i + 1], t, generic) for i, t in enumerate(NOISE_LEVELS)])
         cols = [f"t={t}" for t in NOISE_LEVELS]
-        save("1_1_forward", [noisy], ["noisy"], cols, "forward process")
+        save("1_1_forward", [noisy], ["noisy"], cols, "forward process",
+             "1.1: the test image noised to t = " + ", ".join(map(str, NOISE_LEVELS)))
         save("1_3_denoising", [noisy, blurred, one_step], ["noisy", "Gaussian blur", "one-step"], cols,
-             "classical vs one-step denoising")
+             "classical vs one-step denoising", "1.2–1.3: Gaussian blur (kernel 5, σ 2) vs one-step denoising per t")
+        done(EXPERIMENTS[0])
 
         # 1.4 iterative denoising from strided_timesteps[10]
         torch.manual_seed(SEED)
@@ -91,7 +114,9 @@ def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
         iterative = A.iterative_denoise(x, i_start, generic, ts)
         save("1_4_iterative", [torch.cat([test_im, x, iterative, A.one_step_denoise(x, ts[i_start], generic),
                                           A.gaussian_denoise(x, 5, 2)])], ["t=" + str(ts[i_start])],
-             ["original", "noisy", "iterative", "one-step", "blur"], "iterative denoising")
+             ["original", "noisy", "iterative", "one-step", "blur"], "iterative denoising",
+             f"1.4: iterative denoising from t = {ts[i_start]} (strided_timesteps[{i_start}]) vs one-step and blur")
+        done(EXPERIMENTS[1])
 
         # 1.5 sampling, 1.6 CFG
         sample_prompt = embeds[prompts["samples"]]
@@ -100,28 +125,37 @@ def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
         torch.manual_seed(SEED)
         guided = A.iterative_denoise_cfg(randn(5), 0, sample_prompt, uncond, ts, scale=7)
         save("1_5_1_6_samples", [plain, guided], ["no CFG", "CFG γ=7"], [f"sample {i + 1}" for i in range(5)],
-             f'"{prompts["samples"]}"')
+             f'"{prompts["samples"]}"', f'1.5–1.6: five samples of "{prompts["samples"]}" without and with CFG (γ = 7)')
+        done(EXPERIMENTS[2])
         if model != "deepfloyd":
             torch.manual_seed(SEED)
             rows = [A.iterative_denoise_cfg(randn(10), 0, torch.cat([embeds[f"a photo of the digit {k}"] for k in range(10)]),
                                             uncond, ts, scale=7)]
-            save("1_6_cfg_per_digit", rows, ["CFG γ=7"], [str(k) for k in range(10)], '"a photo of the digit k"')
+            save("1_6_cfg_per_digit", rows, ["CFG γ=7"], [f"digit {k}" for k in range(10)], '"a photo of the digit k"',
+                 '1.6: CFG (γ = 7) samples of "a photo of the digit k", one column per digit k = 0–9')
+        done(EXPERIMENTS[3])
 
         # 1.7 SDEdit, 1.7.1 a hand-drawn image, 1.7.3 text-conditional image-to-image
         cols = [f"i_start={i}" for i in SDEDIT_I_STARTS] + ["original"]
-        for name, image, prompt in (("1_7_sdedit", test_im, prompts["generic"]),
-                                    ("1_7_1_hand_drawn", scribble, prompts["generic"]),
-                                    ("1_7_3_text_conditional", test_im, prompts["image_to_image"])):
+        for experiment, name, image, prompt in (
+                (EXPERIMENTS[4], "1_7_sdedit", test_im, prompts["generic"]),
+                (EXPERIMENTS[5], "1_7_1_hand_drawn", scribble, prompts["generic"]),
+                (EXPERIMENTS[6], "1_7_3_text_conditional", test_im, prompts["image_to_image"])):
             torch.manual_seed(SEED)
             edits = [A.sdedit(image, i, embeds[prompt], uncond, ts) for i in SDEDIT_I_STARTS]
-            save(name, [torch.cat(edits + [image])], [f'"{prompt}"'], cols, name.split("_", 2)[-1].replace("_", " "))
+            save(name, [torch.cat(edits + [image])], [f'"{prompt}"'], cols, name.split("_", 2)[-1].replace("_", " "),
+                 f'{experiment}: "{prompt}", from i_start = {SDEDIT_I_STARTS[0]} (much noise, big edits) to '
+                 f"{SDEDIT_I_STARTS[-1]} (close to the original)")
+            done(experiment)
 
         # 1.7.2 inpainting
         torch.manual_seed(SEED)
         filled = A.inpaint(test_im, mask, embeds[prompts["inpaint"]], uncond, ts)
         hole = test_im * (1 - mask) + mask * 1.0
         save("1_7_2_inpainting", [torch.cat([test_im, mask.expand_as(test_im) * 2 - 1, hole, filled])],
-             [f'"{prompts["inpaint"]}"'], ["original", "mask", "hole to fill", "inpainted"], "inpainting")
+             [f'"{prompts["inpaint"]}"'], ["original", "mask", "hole to fill", "inpainted"], "inpainting",
+             f'1.7.2: inpainting the masked region with "{prompts["inpaint"]}"')
+        done(EXPERIMENTS[7])
 
         # 1.8 visual anagram, 1.9 hybrid. DeepFloyd starts from pure noise as in the course. The mini model is too
         # small to settle two conflicting prompts from pure noise (it draws blobs), so its illusions start from a
@@ -138,16 +172,21 @@ def run_part_a_demo(out_dir: Path, model: str = "mini", device=None) -> dict:
         torch.manual_seed(SEED)
         anagram = A.make_flip_illusion(anagram_start, anagram_i, embeds[p1], embeds[p2], uncond, ts, scale=scale)
         save("1_8_anagram", [anagram, anagram.flip(2)], [f'"{p1}"', f'upside down: "{p2}"'], None,
-             f"visual anagrams (i_start={anagram_i}, γ={scale})")
+             f"visual anagrams (i_start={anagram_i}, γ={scale})",
+             f'1.8: visual anagrams, "{p1}" upright and "{p2}" upside down (i_start = {anagram_i}, γ = {scale})')
+        done(EXPERIMENTS[8])
         kernel = min(33, 2 * (size // 2) - 1)
         torch.manual_seed(SEED)
         hybrid = A.make_hybrids(hybrid_start, hybrid_i, embeds[low], embeds[high], uncond, ts, scale=scale,
                                 kernel_size=kernel)
         afar = TF.gaussian_blur(hybrid.float(), [kernel, kernel], [2.0, 2.0])
         save("1_9_hybrid", [hybrid, afar], [f'up close: "{high}"', f'blurred (afar): "{low}"'], None,
-             f"hybrid images (i_start={hybrid_i}, γ={scale})")
+             f"hybrid images (i_start={hybrid_i}, γ={scale})",
+             f'1.9: hybrid images, "{high}" up close and "{low}" from afar (blurred; i_start = {hybrid_i}, γ = {scale})')
+        done(EXPERIMENTS[9])
 
-    return {"model": model, "device": str(dev), "seconds": round(time.time() - start, 1), "figures": figures}
+    return {"model": model, "device": str(dev), "seconds": round(time.time() - start, 1), "figures": figures,
+            "captions": captions, "experiment_seconds": seconds}
 
 
 def _test_digits(prompt: str, size: int, device, dtype, n: int = 3) -> torch.Tensor:
