@@ -3,6 +3,7 @@
     python -m solutions.demo                   # Part B from the shipped GPU checkpoints + short CPU runs; Part A on the mini model
     python -m solutions.demo --full            # the course's settings (use a GPU)
     python -m solutions.demo --part b --epochs 3 --hiddens 32
+    python -m solutions.demo --part b --part-b flow   # Part B's flow-matching version
 
 Part B trains the one-step denoiser, the time-conditioned and the class-conditioned DDPM, then writes loss
 curves, sample grids after chosen epochs, the σ-sweep figure and sampling GIFs, and scores the class-conditioned
@@ -94,13 +95,17 @@ class Stages:
 
 
 def run_part_b(out: Path, settings: PartBSettings, device: torch.device, seed: int = 0, progress: bool = True,
-               reference: bool = False, stages: Stages | None = None) -> dict:
+               reference: bool = False, stages: Stages | None = None, version: str = "ddpm",
+               flow_epochs: int | None = None) -> dict:
     """Train the three Part B models with ``settings`` and write their figures under ``out``. Returns a summary dict.
 
     ``reference``: when the shipped checkpoints are present (:mod:`solutions.reference_models`), draw the headline
     figures from them: the one-step denoiser's results and σ sweep from ``denoiser.safetensors``, the DDPMs'
     guidance grid, samples and sampling GIFs from the DDPM checkpoints. The trained models' own figures are then
     titled "short CPU run" (``b1_denoiser_results_cpu.png``, ``b2_*_sampling_cpu.gif``).
+
+    ``version="flow"``: Part B's flow-matching version — the same one-step denoiser, then the time- and
+    class-conditioned flow models trained for ``flow_epochs`` (:mod:`solutions.demo_flow`) instead of the DDPMs.
     """
     from assignment.classifier import class_accuracy
     from assignment.figures import plot_loss_curve, save_labelled_rows
@@ -174,6 +179,15 @@ def run_part_b(out: Path, settings: PartBSettings, device: torch.device, seed: i
             summary["reference_denoiser"] = reference_denoiser_figures(out, eval_x, eval_y, rec.eval_inputs, sigmas, seed)
             bar.update()
 
+    if version == "flow":
+        from solutions.demo_flow import FLOW_EPOCHS, run_flow_models
+
+        epochs = flow_epochs or FLOW_EPOCHS
+        label = f"{cpu_label}, D={settings.ddpm_hiddens}, {_epochs(epochs)}"
+        summary.update(run_flow_models(out, train_x, train_y, settings.ddpm_hiddens, epochs, device, seed, progress,
+                                       stages, label))
+        return summary
+
     # 2.1–2.5: DDPMs. With the shipped reference checkpoints (and not --full) the CPU trains each DDPM only
     # briefly, labelled as such, and the headline figures come from the checkpoints trained on a GPU.
     run_label = f"{short_label}, D={settings.ddpm_hiddens}, {_epochs(settings.ddpm_epochs)}"
@@ -225,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-size", type=int, help="use only the first N training digits")
     parser.add_argument("--model", choices=["mini", "deepfloyd"], default="mini",
                         help="Part A denoiser: the shipped offline mini model or DeepFloyd IF (GPU, weights needed)")
+    parser.add_argument("--part-b", choices=["ddpm", "flow"], default="ddpm",
+                        help="Part B's version: DDPM, or flow matching (trained on this device, 5 epochs unless "
+                             "--epochs; --full: 10) (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for everything (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.add_argument("--no-reference", action="store_true",
@@ -237,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                           "cpu" if args.device == "auto" else args.device)
     from solutions.reference_models import available as reference_available
 
-    use_reference = not args.full and not args.no_reference and reference_available()
+    use_reference = not args.full and not args.no_reference and reference_available() and args.part_b == "ddpm"
     settings = FULL if args.full else QUICK if use_reference else QUICK_WITHOUT_REFERENCE
     overrides = {k: v for k, v in {"ddpm_epochs": args.epochs, "ddpm_hiddens": args.hiddens,
                                    "train_size": args.train_size}.items() if v is not None}
@@ -246,8 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     stages = Stages(progress=not args.no_progress)
     summary: dict = {"settings": settings.__dict__, "torch_threads": torch.get_num_threads()}
     if args.part in ("b", "all"):
+        flow_epochs = args.epochs or (10 if args.full else None)
+        if args.part_b == "flow" and args.epochs is None and not args.full:
+            settings = PartBSettings(**{**settings.__dict__, "denoiser_epochs": QUICK.denoiser_epochs})
         summary["part_b"] = run_part_b(args.out / "part_b", settings, device, args.seed, progress=not args.no_progress,
-                                       reference=use_reference, stages=stages)
+                                       reference=use_reference, stages=stages, version=args.part_b,
+                                       flow_epochs=flow_epochs)
     if args.part in ("a", "all"):
         summary["part_a"] = _run_part_a(args.out / "part_a", args.model, device, stages)
     summary["stages"] = stages.times
@@ -308,6 +329,9 @@ def _captions(summary: dict) -> dict[str, str]:
                 f"{name}-conditioned DDPM, {what} after epoch {epoch} — {run.get('model', '')}"
                 + (f" (final samples recognised as their digit: {run['class_accuracy']:.0%})."
                    if name == "class" and "class_accuracy" in run else "."))
+    from solutions.demo_flow import flow_captions
+
+    captions.update(flow_captions(b.get("time_flow", {}), b.get("class_flow", {})))
     if ref:
         acc = ref.get("guidance_grid_class_accuracy", {})
         captions.update({
@@ -341,11 +365,14 @@ def _print_summary(summary: dict, out: Path) -> None:
     part_b = summary.get("part_b")
     if part_b:
         print(f"\nPart B ({part_b['mnist']}):")
-        for key in ("denoiser", "time_ddpm", "class_ddpm"):
+        models = [k for k in ("denoiser", "time_ddpm", "class_ddpm", "time_flow", "class_flow") if k in part_b]
+        for key in models:
             print(f"  {key:<10} final loss {part_b[key]['final_loss']:.4f}  ({part_b[key]['train_seconds']:.1f} s "
                   f"training; {part_b[key]['model']})")
-        print(f"  class-conditional samples recognised as their digit: {part_b['class_ddpm']['class_accuracy']:.1%}"
-              f"  ({part_b['class_ddpm']['model']})")
+        for key in ("class_ddpm", "class_flow"):
+            if key in part_b:
+                print(f"  class-conditional samples recognised as their digit: {part_b[key]['class_accuracy']:.1%}"
+                      f"  ({part_b[key]['model']})")
         ref_d = part_b.get("reference_denoiser")
         if ref_d:
             print(f"  {ref_d['label']}: one-step denoiser MSE on the figure's digits (σ=0.5) "
