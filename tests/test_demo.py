@@ -93,3 +93,23 @@ def test_index_page_shows_every_figure_with_caption_and_numbers(tmp_path):
     page = write_index(tmp_path, summary, {"part_b/b1_y.png": "a caption & more"}).read_text()
     assert 'src="part_b/b1_y.png"' in page and 'src="part_b/b2_x.gif"' in page
     assert "a caption &amp; more" in page and "part_b.denoiser.final_loss" in page and "0.01235" in page
+
+
+def test_flow_stage_draws_every_flow_figure_and_scores_it(tmp_path):
+    from solutions.demo import Stages
+    from solutions.demo_flow import flow_captions, run_flow_models
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(64, 1, 28, 28, generator=g), torch.arange(64) % 10
+    stages = Stages(progress=False)
+    summary = run_flow_models(tmp_path, x, y, hiddens=4, epochs=1, device=torch.device("cpu"), seed=0,
+                              progress=False, stages=stages, label="test run")
+    written = {p.name for p in tmp_path.iterdir()}
+    assert {"b2_fm_time_loss.png", "b2_fm_class_loss.png", "b2_fm_time_samples_epoch01.png",
+            "b2_fm_class_samples_epoch01.png", "b2_fm_time_sampling.gif", "b2_fm_class_sampling.gif",
+            "b2_fm_class_guidance_scales.png"} <= written, written
+    assert 0.0 <= summary["class_flow"]["class_accuracy"] <= 1.0
+    assert set(summary["class_flow"]["guidance_grid_class_accuracy"]) == {"0", "5", "10"}
+    assert 0.0 < summary["time_flow"]["classifier_confidence"] <= 1.0
+    captions = flow_captions(summary["time_flow"], summary["class_flow"])
+    assert all(f"part_b/{name}" in captions for name in written if name.startswith("b2_fm_")), sorted(written)
