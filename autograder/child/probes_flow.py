@@ -14,6 +14,7 @@ import records
 import rng_tap
 import spies
 import torch
+from cases import FlowCase, FlowModuleCase, FlowModuleSpec, FlowSpec, receives
 from probes_part_b import _need, _trace
 
 SIGNATURES = {
@@ -24,59 +25,56 @@ SIGNATURES = {
 }
 
 
-def run_flow(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
-    """The four flow-matching functions on the stand-in UNet, with its call trace and the noise drawn.
-
-    Spec: ``{"num_ts": T, "cases": [{"key", "kind": one of SIGNATURES, "x"/"c": input keys, "p_uncond",
-    "img_wh", "num_samples", "guidance_scale", "seed"}]}``.
-    """
-    num_ts = int(spec["num_ts"])
-    for case in spec["cases"]:
-        spy = spies.SpyUNet(conditional=case["kind"].startswith("class"))
-        rec.run(case["key"], lambda case=case, spy=spy: _flow_case(ns, case, inputs, spy, num_ts))
+@receives(FlowSpec)
+def run_flow(ns: dict[str, Any], spec: FlowSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """The four flow-matching functions (``case.kind``, one of ``SIGNATURES``) on the stand-in UNet, with its call
+    trace and the noise drawn."""
+    num_ts = int(spec.num_ts)
+    for case in spec.cases:
+        spy = spies.SpyUNet(conditional=case.kind.startswith("class"))
+        rec.run(case.key, lambda case=case, spy=spy: _flow_case(ns, case, inputs, spy, num_ts))
 
 
-def run_flow_module(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
-    """The ``FlowMatching`` module on the stand-in UNet: ``forward(x[, c])`` and ``sample(...)``, traced.
-
-    Spec: ``{"num_ts": T, "p_uncond": p, "cases": [{"key", "method": "forward"|"sample", "x", "c", ...}]}``.
-    """
+@receives(FlowModuleSpec)
+def run_flow_module(ns: dict[str, Any], spec: FlowModuleSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """The ``FlowMatching`` module on the stand-in UNet: ``forward(x[, c])`` and ``sample(...)``, traced."""
     module = _need(ns, "FlowMatching")
-    for case in spec["cases"]:
-        def call(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
-            c = inputs[case["c"]].clone() if case.get("c") else None
+    for case in spec.cases:
+        def call(case: FlowModuleCase = case) -> tuple[dict[str, Any], dict[str, Any]]:
+            c = inputs[case.c].clone() if case.c else None
             spy = spies.SpyUNet(conditional=c is not None)
-            model = module(spy, num_ts=int(spec["num_ts"]), p_uncond=spec["p_uncond"])
-            torch.manual_seed(case.get("seed", 0))
+            model = module(spy, num_ts=int(spec.num_ts), p_uncond=spec.p_uncond)
+            torch.manual_seed(case.seed)
             with rng_tap.recording() as draws:
-                if case["method"] == "forward":
-                    out = model(inputs[case["x"]].clone()) if c is None else model(inputs[case["x"]].clone(), c)
+                if case.method == "forward":
+                    out = model(inputs[case.x].clone()) if c is None else model(inputs[case.x].clone(), c)
                 elif c is None:
-                    out = model.sample(img_wh=(28, 28), seed=case.get("seed", 0), num_samples=case["num_samples"])
+                    out = model.sample(img_wh=(28, 28), seed=case.seed, num_samples=case.num_samples)
                 else:
-                    out = model.sample(c, img_wh=(28, 28), guidance_scale=case["guidance_scale"], seed=case.get("seed", 0))
-            return _result(out, case["method"] == "forward", spy, draws)
+                    out = model.sample(c, img_wh=(28, 28), guidance_scale=case.guidance_scale, seed=case.seed)
+            return _result(out, case.method == "forward", spy, draws)
 
-        rec.run(case["key"], call)
+        rec.run(case.key, call)
 
 
-def _flow_case(ns, case, inputs, spy, num_ts) -> tuple[dict[str, Any], dict[str, Any]]:
-    kind = case["kind"]
+def _flow_case(ns: dict[str, Any], case: FlowCase, inputs: dict[str, torch.Tensor], spy: spies.SpyUNet,
+               num_ts: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    kind = case.kind
     fn = _need(ns, kind)
     optional: dict[str, Any] = {}
     if kind == "time_fm_forward":
-        positional = [("unet", spy), ("x_1", inputs[case["x"]].clone()), ("num_ts", num_ts)]
+        positional = [("unet", spy), ("x_1", inputs[case.x].clone()), ("num_ts", num_ts)]
     elif kind == "class_fm_forward":
-        positional = [("unet", spy), ("x_1", inputs[case["x"]].clone()), ("c", inputs[case["c"]].clone()),
-                      ("p_uncond", case["p_uncond"]), ("num_ts", num_ts)]
+        positional = [("unet", spy), ("x_1", inputs[case.x].clone()), ("c", inputs[case.c].clone()),
+                      ("p_uncond", case.p_uncond), ("num_ts", num_ts)]
     elif kind == "time_fm_sample":
-        positional = [("unet", spy), ("img_wh", tuple(case["img_wh"])), ("num_ts", num_ts)]
-        optional = {"seed": case.get("seed", 0), "num_samples": case["num_samples"]}
+        positional = [("unet", spy), ("img_wh", tuple(case.img_wh)), ("num_ts", num_ts)]
+        optional = {"seed": case.seed, "num_samples": case.num_samples}
     else:
-        positional = [("unet", spy), ("c", inputs[case["c"]].clone()), ("img_wh", tuple(case["img_wh"])), ("num_ts", num_ts)]
-        optional = {"guidance_scale": case["guidance_scale"], "seed": case.get("seed", 0)}
+        positional = [("unet", spy), ("c", inputs[case.c].clone()), ("img_wh", tuple(case.img_wh)), ("num_ts", num_ts)]
+        optional = {"guidance_scale": case.guidance_scale, "seed": case.seed}
     args, kwargs, _ = call_binding.bind_call(fn, SIGNATURES[kind], positional, optional, {"device": ns.get("device")})
-    torch.manual_seed(case.get("seed", 0))
+    torch.manual_seed(case.seed)
     with rng_tap.recording() as draws:
         out = fn(*args, **kwargs)
     tensors, meta = _result(out, kind.endswith("forward"), spy, draws)

@@ -14,6 +14,7 @@ import protocol
 import records
 import rng_tap
 import torch
+from cases import INPUT_PREFIX, CallCase, CallSpec, receives
 
 _log: dict[str, list[dict[str, torch.Tensor]]] | None = None
 _given: dict[str, Any] = {}
@@ -47,14 +48,13 @@ def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[s
     return given
 
 
-def run_calls(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
-    """Each case: ``{"key", "fn", "args": [...], "kwargs": {...}, "grader_forward": bool, "stub_cfg": bool}``.
-
-    Arguments written ``"@name"`` are input tensors; others are passed as they are (ints, lists, floats).
-    """
+@receives(CallSpec)
+def run_calls(ns: dict[str, Any], spec: CallSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """Each case calls ``case.fn``; arguments written ``"@name"`` (``cases.input_ref``) are input tensors, others
+    are passed as they are (ints, lists, floats)."""
     device = _given["device"]
-    for case in spec["cases"]:
-        rec.run(case["key"], lambda case=case: _call(ns, case, inputs, device))
+    for case in spec.cases:
+        rec.run(case.key, lambda case=case: _call(ns, case, inputs, device))
 
 
 #: The assignment's parameter names of each function (positional, then optional keywords).
@@ -87,33 +87,33 @@ def signature_text(name: str) -> str:
     return f"{name}({', '.join(positional + tuple(f'{o}=…' for o in optional))})"
 
 
-def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor], device: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _call(ns: dict[str, Any], case: CallCase, inputs: dict[str, torch.Tensor], device: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     global _log
-    fn = find_function(ns, case["fn"])
+    fn = find_function(ns, case.fn)
 
     def resolve(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("@"):
-            return inputs[value[1:]].clone().to(device)
+        if isinstance(value, str) and value.startswith(INPUT_PREFIX):
+            return inputs[value[len(INPUT_PREFIX):]].clone().to(device)
         return value
 
-    names, optional_names = SIGNATURES[case["fn"]]
-    values = [resolve(a) for a in case.get("args", [])]
-    optional = {k: resolve(v) for k, v in case.get("kwargs", {}).items()}
+    names, optional_names = SIGNATURES[case.fn]
+    values = [resolve(a) for a in case.args]
+    optional = {k: resolve(v) for k, v in case.kwargs.items()}
     if "display" in optional_names:
         optional["display"] = False
-    args, kwargs, bound_notes = call_binding.bind_call(fn, signature_text(case["fn"]), list(zip(names, values)), optional,
+    args, kwargs, bound_notes = call_binding.bind_call(fn, signature_text(case.fn), list(zip(names, values)), optional,
                                                        call_binding.given_objects(_given))
     saved = {name: ns.get(name) for name in ("forward", "iterative_denoise_cfg")}
     stub_calls: list[dict[str, Any]] = []
-    if case.get("grader_forward"):
+    if case.grader_forward:
         ns["forward"] = _grader_forward
-    if case.get("stub_cfg"):
+    if case.stub_cfg:
         def cfg_stub(*a: Any, **k: Any) -> torch.Tensor:
             stub_calls.append({"args": a, "kwargs": k})
             first = a[0] if a else next((v for v in k.values() if isinstance(v, torch.Tensor)), None)
             return torch.full_like(first, 0.125)
         ns["iterative_denoise_cfg"] = cfg_stub
-    torch.manual_seed(int(case.get("seed", 0)))
+    torch.manual_seed(int(case.seed))
     _log = {"av": [], "unet": []}
     try:
         with rng_tap.recording() as draws:
@@ -133,7 +133,7 @@ def _call(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tens
     for i, call in enumerate(log["unet"]):
         for name, value in call.items():
             tensors[f"unet_{i:03d}_{name}"] = value
-    if case.get("stub_cfg"):
+    if case.stub_cfg:
         meta["cfg_calls"] = len(stub_calls)
         if stub_calls:
             call = stub_calls[0]

@@ -1,8 +1,8 @@
 """Part B probes: what the child runs for each Part B test group (never what it expects).
 
-Each ``run_*`` function takes the submission's namespace, the group's JSON spec, its input tensors and a
-:class:`records.Recorder`, calls the student's code, and records outputs, traces of the stand-in UNet and the
-Gaussian noise drawn.
+Each ``run_*`` function takes the submission's namespace, the group's spec (JSON, received as its typed
+:mod:`cases` spec), its input tensors and a :class:`records.Recorder`, calls the student's code, and records
+outputs, traces of the stand-in UNet and the Gaussian noise drawn.
 """
 
 from __future__ import annotations
@@ -15,6 +15,21 @@ import records
 import rng_tap
 import spies
 import torch
+from cases import (
+    AddNoiseCase,
+    AddNoiseSpec,
+    DDPMCase,
+    DDPMModuleCase,
+    DDPMModuleSpec,
+    DDPMSpec,
+    ModelCase,
+    ModelSpec,
+    ScheduleCase,
+    ScheduleSpec,
+    TrainingCase,
+    TrainingSpec,
+    receives,
+)
 
 
 def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[str, Any]:
@@ -22,56 +37,54 @@ def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[s
     return {"device": device}
 
 
-def run_models(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
-    """Build each case's module, describe its layers, load the reference's weights and run its forward calls.
-
-    A case: ``{"key", "name", "args", "calls": [[input keys...], ...], "signatures": [...], "weights": prefix,
-    "count_only": bool}``.
-    """
-    for case in spec["cases"]:
-        rec.run(case["key"], lambda case=case: _model_case(ns, case, inputs))
+@receives(ModelSpec)
+def run_models(ns: dict[str, Any], spec: ModelSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """Build each case's module, describe its layers, load the reference's weights and run its forward calls."""
+    for case in spec.cases:
+        rec.run(case.key, lambda case=case: _model_case(ns, case, inputs))
 
 
-def run_add_noise(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+@receives(AddNoiseSpec)
+def run_add_noise(ns: dict[str, Any], spec: AddNoiseSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
     """``add_noise(x, sigma)`` for each case, with the noise it drew."""
-    for case in spec["cases"]:
-        def call(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
+    for case in spec.cases:
+        def call(case: AddNoiseCase = case) -> tuple[dict[str, Any], dict[str, Any]]:
             fn = _need(ns, "add_noise")
             with rng_tap.recording() as draws:
-                z = fn(inputs[case["x"]].clone(), case["sigma"])
+                z = fn(inputs[case.x].clone(), case.sigma)
             return {"z": z, **rng_tap.stack_draws(draws)}, {}
 
-        rec.run(case["key"], call)
+        rec.run(case.key, call)
 
 
-def run_schedule(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+@receives(ScheduleSpec)
+def run_schedule(ns: dict[str, Any], spec: ScheduleSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
     """``ddpm_schedule(beta1, beta2, num_ts)`` for each case."""
-    for case in spec["cases"]:
-        def call(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
-            out = _need(ns, "ddpm_schedule")(case["beta1"], case["beta2"], case["num_ts"])
+    for case in spec.cases:
+        def call(case: ScheduleCase = case) -> tuple[dict[str, Any], dict[str, Any]]:
+            out = _need(ns, "ddpm_schedule")(case.beta1, case.beta2, case.num_ts)
             if not isinstance(out, dict):
                 raise TypeError(f"ddpm_schedule must return a dict, got {type(out).__name__}")
             return {k: out[k] for k in ("betas", "alphas", "alpha_bars") if k in out}, {"keys": sorted(map(str, out))}
 
-        rec.run(case["key"], call)
+        rec.run(case.key, call)
 
 
-def run_ddpm(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
-    """Training losses and sampling loops on the stand-in UNet, with its call trace and the noise drawn.
-
-    Spec: ``{"conditional": bool, "num_ts": T, "cases": [{"key", "kind": "forward"|"sample"|..., ...}]}``.
-    """
+@receives(DDPMSpec)
+def run_ddpm(ns: dict[str, Any], spec: DDPMSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+    """Training losses and sampling loops on the stand-in UNet, with its call trace and the noise drawn."""
     schedule = {k: inputs[k].clone() for k in ("betas", "alphas", "alpha_bars")}
-    T = int(spec["num_ts"])
-    for case in spec["cases"]:
-        spy = spies.SpyUNet(conditional=spec["conditional"])
-        rec.run(case["key"], lambda case=case, spy=spy: _ddpm_case(ns, case, inputs, spy, schedule, T))
+    T = int(spec.num_ts)
+    for case in spec.cases:
+        spy = spies.SpyUNet(conditional=spec.conditional)
+        rec.run(case.key, lambda case=case, spy=spy: _ddpm_case(ns, case, inputs, spy, schedule, T))
 
 
-def run_ddpm_class(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+@receives(DDPMModuleSpec)
+def run_ddpm_class(ns: dict[str, Any], spec: DDPMModuleSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
     """The ``DDPM`` module: its wiring to the four DDPM functions (with recording stand-ins), then for real."""
     schedule = {k: inputs[k].clone() for k in ("betas", "alphas", "alpha_bars")}
-    T = int(spec["num_ts"])
+    T = int(spec.num_ts)
     DDPM = _need(ns, "DDPM")
     sentinel = torch.full((), 12345.0)
     calls: list[dict[str, Any]] = []
@@ -87,14 +100,14 @@ def run_ddpm_class(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, t
         return fn
 
     real = {n: ns.get(n) for n in ("ddpm_schedule", "ddpm_forward", "ddpm_sample", "ddpm_forward_cond", "ddpm_sample_cond")}
-    for case in spec["cases"]:
-        def wired(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
+    for case in spec.cases:
+        def wired(case: DDPMModuleCase = case) -> tuple[dict[str, Any], dict[str, Any]]:
             calls.clear()
             for name in real:
                 ns[name] = stub(name)
             try:
-                spy = spies.SpyUNet(conditional=case.get("c") is not None)
-                model = DDPM(spy, betas=tuple(spec["betas"]), num_ts=T, p_uncond=spec["p_uncond"])
+                spy = spies.SpyUNet(conditional=case.c is not None)
+                model = DDPM(spy, betas=tuple(spec.betas), num_ts=T, p_uncond=spec.p_uncond)
                 out = _call_ddpm(model, case, inputs)
             finally:
                 ns.update(real)
@@ -102,11 +115,11 @@ def run_ddpm_class(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, t
             described = [_describe_call(c, spy, inputs) for c in calls]
             return {"out": result}, {"calls": described}
 
-        rec.run(case["key"] + "_wired", wired)
+        rec.run(case.key + "_wired", wired)
 
-        def actual(case: dict[str, Any] = case) -> tuple[dict[str, Any], dict[str, Any]]:
-            spy = spies.SpyUNet(conditional=case.get("c") is not None)
-            model = DDPM(spy, betas=tuple(spec["betas"]), num_ts=T, p_uncond=spec["p_uncond"])
+        def actual(case: DDPMModuleCase = case) -> tuple[dict[str, Any], dict[str, Any]]:
+            spy = spies.SpyUNet(conditional=case.c is not None)
+            model = DDPM(spy, betas=tuple(spec.betas), num_ts=T, p_uncond=spec.p_uncond)
             with rng_tap.recording() as draws:
                 out = _call_ddpm(model, case, inputs)
             tensors = {**_trace(spy), **rng_tap.stack_draws(draws)}
@@ -116,13 +129,14 @@ def run_ddpm_class(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, t
                 tensors["loss"] = out
             return tensors, {"calls": len(spy.calls)}
 
-        rec.run(case["key"] + "_real", actual)
+        rec.run(case.key + "_real", actual)
 
 
-def run_training(ns: dict[str, Any], spec: dict[str, Any], inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
+@receives(TrainingSpec)
+def run_training(ns: dict[str, Any], spec: TrainingSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
     """A short CPU training run of the student's UNet with the grader's own loop and noise; records losses."""
-    for case in spec["cases"]:
-        rec.run(case["key"], lambda case=case: _train_case(ns, case, inputs))
+    for case in spec.cases:
+        rec.run(case.key, lambda case=case: _train_case(ns, case, inputs))
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -134,7 +148,7 @@ def _need(ns: dict[str, Any], name: str) -> Any:
     return ns[name]
 
 
-def _model_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _model_case(ns: dict[str, Any], case: ModelCase, inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Build the student's module, describe its layers, share the reference's weights where the parameter shapes
     allow it, and run each call.
 
@@ -145,24 +159,24 @@ def _model_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torc
     shapes are recorded even when weights could not be shared (the shape test needs no weights).
     """
     torch.manual_seed(0)
-    model = _need(ns, case["name"])(*case["args"])
+    model = _need(ns, case.name)(*case.args)
     if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"{case['name']}(...) must build a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(f"{case.name}(...) must build a torch.nn.Module, got {type(model).__name__}")
     meta: dict[str, Any] = {
         "params": int(sum(p.numel() for p in model.parameters())),
         "counts": layers.layer_counts(model),
     }
-    if case.get("count_only"):
+    if case.count_only:
         return {}, meta
-    calls = case.get("calls", [])
+    calls = case.calls
     model.train()
     first_call = _first_working_call(model, calls[0], inputs)[0] if calls else []
     plan, unused = layers.layer_plan(model, lambda: model(*[a.clone() for a in first_call]))
     meta["signatures"] = layers.plan_signatures(plan)
     meta["unused"] = unused
-    weights = {k[len(case["weights"]):]: v for k, v in inputs.items() if k.startswith(case["weights"])}
-    shared = meta["signatures"] == case["signatures"]
-    if not shared and len(plan) == len(case["signatures"]):
+    weights = {k[len(case.weights):]: v for k, v in inputs.items() if k.startswith(case.weights)}
+    shared = meta["signatures"] == list(case.signatures)
+    if not shared and len(plan) == len(case.signatures):
         try:
             layers.load_plan_weights(plan, weights)
             shared = True
@@ -231,26 +245,29 @@ def _first_working_call(model: torch.nn.Module, keys: list[str],
     raise first_error if first_error is not None else TypeError("the model could not be called")
 
 
-def _ddpm_case(ns, case, inputs, spy, schedule, T) -> tuple[dict[str, Any], dict[str, Any]]:
-    kind = case["kind"]
+def _ddpm_case(ns: dict[str, Any], case: DDPMCase | dict[str, Any], inputs: dict[str, torch.Tensor], spy: spies.SpyUNet,
+               schedule: dict[str, torch.Tensor], T: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    if isinstance(case, dict):  # the trace tests call this helper with a case's JSON
+        case = DDPMCase.from_json(case)
+    kind = case.kind
     fn = _need(ns, kind)
     if kind == "ddpm_forward":
-        positional = [("unet", spy), ("ddpm_schedule", schedule), ("x_0", inputs[case["x"]].clone()), ("num_ts", T)]
+        positional = [("unet", spy), ("ddpm_schedule", schedule), ("x_0", inputs[case.x].clone()), ("num_ts", T)]
         optional: dict[str, Any] = {}
     elif kind == "ddpm_forward_cond":
-        positional = [("unet", spy), ("ddpm_schedule", schedule), ("x_0", inputs[case["x"]].clone()),
-                      ("c", inputs[case["c"]].clone()), ("p_uncond", case["p_uncond"]), ("num_ts", T)]
+        positional = [("unet", spy), ("ddpm_schedule", schedule), ("x_0", inputs[case.x].clone()),
+                      ("c", inputs[case.c].clone()), ("p_uncond", case.p_uncond), ("num_ts", T)]
         optional = {}
     elif kind == "ddpm_sample":
-        positional = [("unet", spy), ("ddpm_schedule", schedule), ("img_wh", tuple(case["img_wh"])), ("num_ts", T)]
-        optional = {"seed": case.get("seed", 0), "num_samples": case["num_samples"]}
+        positional = [("unet", spy), ("ddpm_schedule", schedule), ("img_wh", tuple(case.img_wh)), ("num_ts", T)]
+        optional = {"seed": case.seed, "num_samples": case.num_samples}
     else:
-        positional = [("unet", spy), ("ddpm_schedule", schedule), ("c", inputs[case["c"]].clone()),
-                      ("img_wh", tuple(case["img_wh"])), ("num_ts", T)]
-        optional = {"guidance_scale": case["guidance_scale"], "seed": case.get("seed", 0)}
+        positional = [("unet", spy), ("ddpm_schedule", schedule), ("c", inputs[case.c].clone()),
+                      ("img_wh", tuple(case.img_wh)), ("num_ts", T)]
+        optional = {"guidance_scale": case.guidance_scale, "seed": case.seed}
     signature = f"{kind}({', '.join([n for n, _ in positional] + [f'{k}=…' for k in optional])})"
     args, kwargs, _ = call_binding.bind_call(fn, signature, positional, optional, {"device": ns.get("device")})
-    torch.manual_seed(case.get("seed", 0))
+    torch.manual_seed(case.seed)
     with rng_tap.recording() as draws:
         out = fn(*args, **kwargs)
     tensors = {**_trace(spy), **rng_tap.stack_draws(draws)}
@@ -279,13 +296,13 @@ def _trace(spy: spies.SpyUNet) -> dict[str, torch.Tensor]:
     return tensors
 
 
-def _call_ddpm(model: Any, case: dict[str, Any], inputs: dict[str, torch.Tensor]) -> Any:
-    c = inputs[case["c"]].clone() if case.get("c") else None
-    if case["method"] == "forward":
-        return model(inputs[case["x"]].clone()) if c is None else model(inputs[case["x"]].clone(), c)
+def _call_ddpm(model: Any, case: DDPMModuleCase, inputs: dict[str, torch.Tensor]) -> Any:
+    c = inputs[case.c].clone() if case.c else None
+    if case.method == "forward":
+        return model(inputs[case.x].clone()) if c is None else model(inputs[case.x].clone(), c)
     if c is None:
-        return model.sample(img_wh=(28, 28), seed=case.get("seed", 0), num_samples=case["num_samples"])
-    return model.sample(c, img_wh=(28, 28), guidance_scale=case["guidance_scale"], seed=case.get("seed", 0))
+        return model.sample(img_wh=(28, 28), seed=case.seed, num_samples=case.num_samples)
+    return model.sample(c, img_wh=(28, 28), guidance_scale=case.guidance_scale, seed=case.seed)
 
 
 def _describe_call(call: dict[str, Any], spy: Any, inputs: dict[str, torch.Tensor]) -> dict[str, Any]:
@@ -311,27 +328,27 @@ def _describe_call(call: dict[str, Any], spy: Any, inputs: dict[str, torch.Tenso
             "kwargs": {k: summary(v) for k, v in call["kwargs"].items()}}
 
 
-def _train_case(ns: dict[str, Any], case: dict[str, Any], inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
-    torch.manual_seed(case.get("seed", 0))
-    model = _need(ns, case["name"])(*case["args"])
-    images = inputs[case["images"]]
-    noise = inputs[case["noise"]]
-    optimizer = torch.optim.Adam(model.parameters(), lr=case["lr"])
+def _train_case(ns: dict[str, Any], case: TrainingCase, inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
+    torch.manual_seed(case.seed)
+    model = _need(ns, case.name)(*case.args)
+    images = inputs[case.images]
+    noise = inputs[case.noise]
+    optimizer = torch.optim.Adam(model.parameters(), lr=case.lr)
     losses = []
     model.train()
-    batch = case["batch"]
+    batch = case.batch
     column = False
-    for step in range(case["steps"]):
+    for step in range(case.steps):
         start = (step * batch) % images.shape[0]
         x = images[start:start + batch]
         eps = noise[step % noise.shape[0]][: x.shape[0]]
-        if case["kind"] == "denoise":
-            loss = torch.nn.functional.mse_loss(model(x + case["sigma"] * eps), x)
+        if case.kind == "denoise":
+            loss = torch.nn.functional.mse_loss(model(x + case.sigma * eps), x)
         else:
-            t = ((torch.arange(x.shape[0]) * 7 + step * 13) % case["num_ts"] + 1).float()
+            t = ((torch.arange(x.shape[0]) * 7 + step * 13) % case.num_ts + 1).float()
             ab = inputs["alpha_bars"][t.long() - 1].view(-1, 1, 1, 1)
             x_t = ab.sqrt() * x + (1 - ab).sqrt() * eps
-            t_in = t / case["num_ts"]
+            t_in = t / case.num_ts
             if column:
                 t_in = t_in[:, None]
             try:

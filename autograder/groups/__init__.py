@@ -1,8 +1,9 @@
 """The test groups, one module per family of tests; :func:`all_groups` lists them in report order.
 
-A group (:class:`~autograder.groups.base.Group`) is one sandboxed child run: :meth:`plan` builds the probe's
-inputs and, in the grader's process only, the reference's expectations; :meth:`check` turns the child's records
-into per-test scores and feedback.
+A group (:class:`~autograder.groups.base.Group`) is one sandboxed child run of one probe (``probe_ref``, a
+:class:`~autograder.child.cases.Probe`): :meth:`plan_spec` builds the probe's typed spec (the case dataclasses of
+:mod:`autograder.child.cases`, shared with the child) and inputs and, in the grader's process only, the reference's
+expectations (typed, by record key); :meth:`check` turns the child's records into per-test scores and feedback.
 
 * Part A: :mod:`.part_a_basics` (``forward``, blur, one-step), :mod:`.part_a_loops` (the sampling loops and the
   illusions), re-derived step by step by :mod:`.part_a_replay` against :mod:`.part_a_oracle`'s own pipeline.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -16,6 +17,7 @@ import torch.nn.functional as F
 
 from autograder import config, strategies
 from autograder.child import layers
+from autograder.child.cases import ModelCase, ModelSpec, Probe
 from autograder.compare import check_tensor, max_diff
 from autograder.groups.base import Group, TestSpec, record_or_reason
 from autograder.groups.part_b_common import MODEL_ATOL, _generator, reference
@@ -35,6 +37,32 @@ BLOCK_HINTS = {
     "UpBlock": "UpConv(in, out) → ConvBlock(out, out)",
     "FCBlock": "Linear(in, out) → GELU → Linear(out, out)",
 }
+
+
+@dataclass(frozen=True)
+class BlockExpected:
+    """A block configuration's reference output and its parametric layers' signatures (forward order)."""
+
+    block: str
+    output: torch.Tensor
+    signatures: list[str]
+
+
+@dataclass(frozen=True)
+class UNetSeedExpected:
+    """The seed configuration's parameter count and layer-module counts."""
+
+    params: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class UNetOutputsExpected:
+    """A small configuration's reference outputs (one list of call outputs per accepted skip-concatenation order)
+    and its parametric layers' signatures."""
+
+    variants: list[list[torch.Tensor]]
+    signatures: list[str]
 
 
 def _plan_of(model: torch.nn.Module, args: list[torch.Tensor]) -> list[torch.nn.Module]:
@@ -63,10 +91,10 @@ class BlocksGroup(Group):
     """Each block against the reference on shared weights, two configurations each."""
 
     def __init__(self) -> None:
-        super().__init__(name="blocks", part="b", probe_module="probes_part_b", probe="run_models", timeout_s=config.TIME_LIMITS_S["blocks"])
+        super().__init__(name="blocks", part="b", probe_ref=Probe.MODELS, timeout_s=config.TIME_LIMITS_S["blocks"])
         self.tests = tuple(TestSpec(f"{b}: layers and output match the diagram", 1.0, (b,), public=True) for b in BLOCKS)
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[ModelSpec, dict[str, torch.Tensor]]:
         ref = reference()
         cases, inputs = [], {}
         configs = strategies.examples(strategies.block_channels(), 2)
@@ -90,10 +118,10 @@ class BlocksGroup(Group):
                 for wk, w in layers.plan_weights(plan).items():
                     inputs[f"{key}.{wk}"] = w
                 with torch.no_grad():
-                    self.expected[key] = (model(x.clone()), layers.plan_signatures(plan))
-                cases.append({"key": key, "name": block, "args": args, "calls": [[f"{key}.x"]],
-                              "signatures": layers.plan_signatures(plan), "weights": f"{key}."})
-        return {"cases": cases}, inputs
+                    self.expected[key] = BlockExpected(block, model(x.clone()), layers.plan_signatures(plan))
+                cases.append(ModelCase(key=key, name=block, args=args, calls=[[f"{key}.x"]],
+                                       signatures=layers.plan_signatures(plan), weights=f"{key}."))
+        return ModelSpec(cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         """A block passes when its outputs equal the reference's on shared weights. Its layers' form (an ``F.gelu``
@@ -102,13 +130,13 @@ class BlocksGroup(Group):
         outcome = {}
         for block, test in zip(BLOCKS, self.tests):
             passed, notes = 0, []
-            keys = [k for k in self.expected if k.rsplit("_", 1)[0] == block]
+            keys = [k for k, want in self.expected.items() if want.block == block]
             for key in keys:
                 record, why = record_or_reason(run, key)
                 if record is None:
                     notes.append(why)
                     continue
-                out, sigs = self.expected[key]
+                out, sigs = self.expected[key].output, self.expected[key].signatures
                 problem = _structure_feedback(block, record.meta, sigs)
                 call_error = next(iter(record.meta.get("call_errors", {}).values()), None)
                 if call_error:
@@ -142,7 +170,7 @@ class UNetGroup(Group):
     """One UNet: seed-config layers and parameter count; outputs on shared weights; the shape contract."""
 
     def __init__(self, unet: str):
-        super().__init__(name=unet, part="b", probe_module="probes_part_b", probe="run_models", timeout_s=config.TIME_LIMITS_S[unet])
+        super().__init__(name=unet, part="b", probe_ref=Probe.MODELS, timeout_s=config.TIME_LIMITS_S[unet])
         self.unet = unet
         self.tests = (
             TestSpec(f"{unet}: layers and parameter count of {unet}({', '.join(map(str, UNET_SEED_ARGS[unet]))})", 2.0, (unet,)),
@@ -165,7 +193,7 @@ class UNetGroup(Group):
         return tensors, [[f"{key}.x", f"{key}.c", f"{key}.t"], [f"{key}.x", f"{key}.c1h", f"{key}.t_col"],
                          [f"{key}.x", f"{key}.c", f"{key}.t", f"{key}.mask"]]
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[ModelSpec, dict[str, torch.Tensor]]:
         ref = reference()
         cls = getattr(ref, self.unet)
         inputs: dict[str, torch.Tensor] = {}
@@ -173,8 +201,8 @@ class UNetGroup(Group):
         # seed configuration: parameter count and layer kinds (no forward pass needed)
         torch.manual_seed(0)
         seed_model = cls(*UNET_SEED_ARGS[self.unet])
-        self.expected["seed"] = (sum(p.numel() for p in seed_model.parameters()), layers.layer_counts(seed_model))
-        cases.append({"key": "seed", "name": self.unet, "args": UNET_SEED_ARGS[self.unet], "count_only": True})
+        self.expected["seed"] = UNetSeedExpected(sum(p.numel() for p in seed_model.parameters()), layers.layer_counts(seed_model))
+        cases.append(ModelCase(key="seed", name=self.unet, args=UNET_SEED_ARGS[self.unet], count_only=True))
         # small configuration on shared weights, batch sizes from hypothesis
         small_args = [1, 8] if self.unet == "UnconditionalUNet" else [1, 10, 8]
         for j, n in enumerate(strategies.examples(strategies.image_shapes(1, 28), 2)):
@@ -186,10 +214,11 @@ class UNetGroup(Group):
             plan = _plan_of(model, [tensors[k] for k in calls[0]])
             weights = layers.plan_weights(plan)
             inputs.update({f"{key}.{k}": v for k, v in weights.items()})
-            self.expected[key] = (self._expected_outputs(model, plan, weights, tensors, calls), layers.plan_signatures(plan))
-            cases.append({"key": key, "name": self.unet, "args": small_args, "calls": calls,
-                          "signatures": layers.plan_signatures(plan), "weights": f"{key}."})
-        return {"cases": cases}, inputs
+            self.expected[key] = UNetOutputsExpected(self._expected_outputs(model, plan, weights, tensors, calls),
+                                                     layers.plan_signatures(plan))
+            cases.append(ModelCase(key=key, name=self.unet, args=small_args, calls=calls,
+                                   signatures=layers.plan_signatures(plan), weights=f"{key}."))
+        return ModelSpec(cases=cases), inputs
 
     def _expected_outputs(self, model, plan, weights, tensors, calls) -> list[list[torch.Tensor]]:
         """Reference outputs for each order of the three skip concatenations (docs/spec.md §5 allows either) and, for
@@ -235,9 +264,9 @@ class UNetGroup(Group):
         structure, numeric, shapes = self.tests
         outcome: dict[str, tuple[float, str]] = {}
         numeric_notes, shape_notes, numeric_ok, shape_ok = [], [], True, True
-        for key in (k for k in self.expected if k.startswith("small")):
+        for key, want in self.expected_of(UNetOutputsExpected).items():
             record, why = record_or_reason(run, key)
-            variants = self.expected[key][0]
+            variants = want.variants
             if record is None:
                 numeric_ok = shape_ok = False
                 numeric_notes.append(why)
@@ -271,9 +300,9 @@ class UNetGroup(Group):
         if record is None:
             outcome[structure.name] = (0.0, why)
         else:
-            count, kinds = self.expected["seed"]
+            count, kinds = self.expected["seed"].params, self.expected["seed"].counts
             got = record.meta.get("params")
-            problem = _structure_feedback(self.unet, small.meta, self.expected["small0"][1]) if small is not None else ""
+            problem = _structure_feedback(self.unet, small.meta, self.expected["small0"].signatures) if small is not None else ""
             got_kinds = {k: v for k, v in record.meta.get("counts", {}).items() if k in kinds or k in ("ReLU", "SiLU", "MaxPool2d")}
             differences = [d for d in (
                 problem,

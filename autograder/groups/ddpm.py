@@ -6,6 +6,7 @@ submission actually drew.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -13,6 +14,7 @@ import torch.nn.functional as F
 
 from autograder import config
 from autograder.child import spies
+from autograder.child.cases import DDPMCase, DDPMModuleCase, DDPMModuleSpec, DDPMSpec, Probe
 from autograder.groups.base import Group, TestSpec, record_or_reason
 from autograder.groups.part_b_common import (
     DDPM_T,
@@ -27,33 +29,53 @@ from autograder.sandbox import ChildRun
 from autograder.traces import Verdict, verify_sampling, verify_training
 
 
+@dataclass(frozen=True)
+class TrainingExpected:
+    """A training call's data: the schedule, the clean images handed in and, conditioned, their classes."""
+
+    schedule: dict[str, torch.Tensor]
+    x0: torch.Tensor
+    c: torch.Tensor | None = None
+    p_uncond: float = 0.0
+
+
+@dataclass(frozen=True)
+class SamplingExpected:
+    """A sampling call's settings: the schedule, the number of images asked for and, guided, the classes."""
+
+    schedule: dict[str, torch.Tensor]
+    batch: int
+    c: torch.Tensor | None = None
+    guidance_scale: float = 5.0
+
+
 class DDPMTimeGroup(Group):
     """``ddpm_forward`` and ``ddpm_sample`` on the stand-in UNet, and their shared time convention."""
 
     def __init__(self) -> None:
-        super().__init__(name="ddpm", part="b", probe_module="probes_part_b", probe="run_ddpm", timeout_s=config.TIME_LIMITS_S["ddpm"])
+        super().__init__(name="ddpm", part="b", probe_ref=Probe.DDPM, timeout_s=config.TIME_LIMITS_S["ddpm"])
         self.tests = (
             TestSpec("ddpm_forward: x_t, t/T and the loss follow Algorithm 1", 3.0, ("ddpm_forward",)),
             TestSpec("ddpm_sample: every step follows Algorithm 2", 3.0, ("ddpm_sample",), public=False),
             TestSpec("ddpm_forward and ddpm_sample use the same time convention", 1.0, ("ddpm_forward", "ddpm_sample"), public=False),
         )
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[DDPMSpec, dict[str, torch.Tensor]]:
         inputs = dict(_schedule_inputs())
         inputs["x0"] = _digits(512, 30)
-        self.expected["schedule"] = _schedule_inputs()
+        schedule = _schedule_inputs()
         cases = [
-            {"key": "forward", "kind": "ddpm_forward", "x": "x0", "seed": 1},
-            {"key": "sample", "kind": "ddpm_sample", "img_wh": [28, 28], "num_samples": 4, "seed": 2},
+            DDPMCase(key="forward", kind="ddpm_forward", x="x0", seed=1),
+            DDPMCase(key="sample", kind="ddpm_sample", img_wh=(28, 28), num_samples=4, seed=2),
         ]
-        self.expected["x0"] = inputs["x0"]
-        return {"conditional": False, "num_ts": DDPM_T, "cases": cases}, inputs
+        self.expected.update(forward=TrainingExpected(schedule, inputs["x0"]), sample=SamplingExpected(schedule, 4))
+        return DDPMSpec(conditional=False, num_ts=DDPM_T, cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         spy = spies.SpyUNet()
-        schedule = self.expected["schedule"]
-        train = verdict_of(run, "forward", lambda r: verify_training(r.tensors, self.expected["x0"], schedule, lambda x, t, c: spy.eps(x, t), DDPM_T))
-        sample = verdict_of(run, "sample", lambda r: _sample_verdict(r, schedule, lambda x, t: spy.eps(x, t), 4))
+        forward, sampling = self.expected["forward"], self.expected["sample"]
+        train = verdict_of(run, "forward", lambda r: verify_training(r.tensors, forward.x0, forward.schedule, lambda x, t, c: spy.eps(x, t), DDPM_T))
+        sample = verdict_of(run, "sample", lambda r: _sample_verdict(r, sampling.schedule, lambda x, t: spy.eps(x, t), sampling.batch))
         return {
             self.tests[0].name: (float(train.ok), train.message),
             self.tests[1].name: (float(sample.ok), sample.message),
@@ -65,50 +87,55 @@ class DDPMClassCondGroup(Group):
     """``ddpm_forward_cond`` (loss and class dropout) and ``ddpm_sample_cond`` (CFG)."""
 
     def __init__(self) -> None:
-        super().__init__(name="ddpm_cond", part="b", probe_module="probes_part_b", probe="run_ddpm", timeout_s=config.TIME_LIMITS_S["ddpm_cond"])
+        super().__init__(name="ddpm_cond", part="b", probe_ref=Probe.DDPM, timeout_s=config.TIME_LIMITS_S["ddpm_cond"])
         self.tests = (
             TestSpec("ddpm_forward_cond: x_t, t/T and the loss follow Algorithm 3", 2.0, ("ddpm_forward_cond",)),
             TestSpec("ddpm_forward_cond: the class is dropped with probability p_uncond", 2.0, ("ddpm_forward_cond",), public=False),
             TestSpec("ddpm_sample_cond: every step follows Algorithm 4 (CFG)", 3.0, ("ddpm_sample_cond",), public=False),
         )
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[DDPMSpec, dict[str, torch.Tensor]]:
         inputs = dict(_schedule_inputs())
         inputs["x0"] = _digits(512, 31)
         inputs["c"] = torch.randint(0, 10, (512,), generator=_generator(32))
         inputs["x0_small"] = inputs["x0"][:64].clone()
         inputs["c_small"] = inputs["c"][:64].clone()
         inputs["c_sample"] = torch.tensor([1, 3, 5, 7])
-        self.expected.update(schedule=_schedule_inputs(), x0=inputs["x0"], c=inputs["c"],
-                             x0_small=inputs["x0_small"], c_small=inputs["c_small"], c_sample=inputs["c_sample"])
+        schedule = _schedule_inputs()
+        self.expected.update(
+            forward=TrainingExpected(schedule, inputs["x0"], inputs["c"], p_uncond=0.3),
+            forward_p0=TrainingExpected(schedule, inputs["x0_small"], inputs["c_small"], p_uncond=0.0),
+            sample=SamplingExpected(schedule, 4, inputs["c_sample"], guidance_scale=5.0),
+        )
         cases = [
-            {"key": "forward", "kind": "ddpm_forward_cond", "x": "x0", "c": "c", "p_uncond": 0.3, "seed": 1},
-            {"key": "forward_p0", "kind": "ddpm_forward_cond", "x": "x0_small", "c": "c_small", "p_uncond": 0.0, "seed": 3},
-            {"key": "sample", "kind": "ddpm_sample_cond", "c": "c_sample", "img_wh": [28, 28], "guidance_scale": 5.0, "seed": 2},
+            DDPMCase(key="forward", kind="ddpm_forward_cond", x="x0", c="c", p_uncond=0.3, seed=1),
+            DDPMCase(key="forward_p0", kind="ddpm_forward_cond", x="x0_small", c="c_small", p_uncond=0.0, seed=3),
+            DDPMCase(key="sample", kind="ddpm_sample_cond", c="c_sample", img_wh=(28, 28), guidance_scale=5.0, seed=2),
         ]
-        return {"conditional": True, "num_ts": DDPM_T, "cases": cases}, inputs
+        return DDPMSpec(conditional=True, num_ts=DDPM_T, cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         spy = spies.SpyUNet(conditional=True)
-        schedule = self.expected["schedule"]
-        loss = verdict_of(run, "forward", lambda r: verify_training(r.tensors, self.expected["x0"], schedule, spy.eps, DDPM_T))
-        dropout = dropout_outcome(run, (("forward", self.expected["c"], 0.3), ("forward_p0", self.expected["c_small"], 0.0)))
-        c1h = F.one_hot(self.expected["c_sample"], 10).float()
+        forward, sampling = self.expected["forward"], self.expected["sample"]
+        schedule = sampling.schedule
+        loss = verdict_of(run, "forward", lambda r: verify_training(r.tensors, forward.x0, forward.schedule, spy.eps, DDPM_T))
+        dropout = dropout_outcome(run, [(key, self.expected[key].c, self.expected[key].p_uncond) for key in ("forward", "forward_p0")])
+        c1h = F.one_hot(sampling.c, 10).float()
 
         def guided(gamma_sign: float = 1.0, swap: bool = False) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
             def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
                 eps_c, eps_u = spy.eps(x, t, c1h), spy.eps(x, t, torch.zeros_like(c1h))
                 if swap:
                     eps_c, eps_u = eps_u, eps_c
-                return eps_u + gamma_sign * 5.0 * (eps_c - eps_u)
+                return eps_u + gamma_sign * sampling.guidance_scale * (eps_c - eps_u)
             return fn
 
-        sample = verdict_of(run, "sample", lambda r: _sample_verdict(r, schedule, guided(), 4))
+        sample = verdict_of(run, "sample", lambda r: _sample_verdict(r, schedule, guided(), sampling.batch))
         if not sample.ok and "Algorithm-2 update" in sample.message:
             record = run.records["sample"]
-            if _sample_verdict(record, schedule, guided(swap=True), 4).ok:
+            if _sample_verdict(record, schedule, guided(swap=True), sampling.batch).ok:
                 sample.message = "ε_c and ε_u are swapped in the guidance formula: ε = ε_u + γ(ε_c − ε_u)"
-            elif _sample_verdict(record, schedule, guided(-1.0), 4).ok:
+            elif _sample_verdict(record, schedule, guided(-1.0), sampling.batch).ok:
                 sample.message = "sign error in classifier-free guidance: ε = ε_u + γ(ε_c − ε_u)"
             elif dropped_at_sampling(record):
                 sample.message = "the class was dropped (zeroed) on conditional calls while sampling: class dropout belongs to training only"
@@ -147,22 +174,27 @@ class DDPMModuleGroup(Group):
     """``DDPM``: forward/sample call the DDPM functions with its UNet and schedule (or compute the same)."""
 
     def __init__(self) -> None:
-        super().__init__(name="DDPM", part="b", probe_module="probes_part_b", probe="run_ddpm_class", timeout_s=config.TIME_LIMITS_S["DDPM"])
+        super().__init__(name="DDPM", part="b", probe_ref=Probe.DDPM_MODULE, timeout_s=config.TIME_LIMITS_S["DDPM"])
         self.tests = (TestSpec("DDPM: forward and sample use the module's UNet, schedule and settings", 2.0, ("DDPM",)),)
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[DDPMModuleSpec, dict[str, torch.Tensor]]:
         inputs = dict(_schedule_inputs())
         inputs.update(x=_digits(256, 40), c=torch.randint(0, 10, (256,), generator=_generator(41)),
                       c_sample=torch.tensor([2, 4, 6]))
-        self.expected.update(schedule=_schedule_inputs(), x=inputs["x"], c=inputs["c"], c_sample=inputs["c_sample"])
+        schedule = _schedule_inputs()
+        self.expected.update(
+            loss=TrainingExpected(schedule, inputs["x"]),
+            loss_c=TrainingExpected(schedule, inputs["x"], inputs["c"], p_uncond=0.1),
+            sample=SamplingExpected(schedule, 3),
+            sample_c=SamplingExpected(schedule, 3, inputs["c_sample"], guidance_scale=5.0),
+        )
         cases = [
-            {"key": "loss", "method": "forward", "x": "x"},
-            {"key": "loss_c", "method": "forward", "x": "x", "c": "c"},
-            {"key": "sample", "method": "sample", "num_samples": 3, "seed": 5},
-            {"key": "sample_c", "method": "sample", "c": "c_sample", "guidance_scale": 5.0, "seed": 5},
+            DDPMModuleCase(key="loss", method="forward", x="x"),
+            DDPMModuleCase(key="loss_c", method="forward", x="x", c="c"),
+            DDPMModuleCase(key="sample", method="sample", num_samples=3, seed=5),
+            DDPMModuleCase(key="sample_c", method="sample", c="c_sample", guidance_scale=5.0, seed=5),
         ]
-        spec = {"betas": [1e-4, 0.02], "num_ts": DDPM_T, "p_uncond": 0.1, "cases": cases}
-        return spec, inputs
+        return DDPMModuleSpec(betas=(1e-4, 0.02), num_ts=DDPM_T, p_uncond=0.1, cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         name = self.tests[0].name
@@ -180,8 +212,8 @@ class DDPMModuleGroup(Group):
         }
         defaults = {"seed": 0, "num_samples": 40, "guidance_scale": 5.0}
         spy_t, spy_c = spies.SpyUNet(), spies.SpyUNet(conditional=True)
-        schedule = self.expected["schedule"]
         for key, (fn, want) in expected_calls.items():
+            expected = self.expected[key]
             wired, why = record_or_reason(run, key + "_wired")
             problem = why
             if wired is not None:
@@ -192,15 +224,15 @@ class DDPMModuleGroup(Group):
             if real is None:
                 return {name: (0.0, f"{key}: {problem}")}
             if key == "loss":
-                verdict = verify_training(real.tensors, self.expected["x"], schedule, lambda x, t, c: spy_t.eps(x, t), DDPM_T)
+                verdict = verify_training(real.tensors, expected.x0, expected.schedule, lambda x, t, c: spy_t.eps(x, t), DDPM_T)
             elif key == "loss_c":
-                verdict = verify_training(real.tensors, self.expected["x"], schedule, spy_c.eps, DDPM_T)
+                verdict = verify_training(real.tensors, expected.x0, expected.schedule, spy_c.eps, DDPM_T)
             elif key == "sample":
-                verdict = verify_sampling(real.tensors, schedule, lambda x, t: spy_t.eps(x, t), DDPM_T, 3)
+                verdict = verify_sampling(real.tensors, expected.schedule, lambda x, t: spy_t.eps(x, t), DDPM_T, expected.batch)
             else:
-                c1h = F.one_hot(self.expected["c_sample"], 10).float()
-                verdict = verify_sampling(real.tensors, schedule, lambda x, t, c1h=c1h: spy_c.eps(x, t, torch.zeros_like(c1h)) + 5.0 * (
-                    spy_c.eps(x, t, c1h) - spy_c.eps(x, t, torch.zeros_like(c1h))), DDPM_T, 3)
+                c1h, scale = F.one_hot(expected.c, 10).float(), expected.guidance_scale
+                verdict = verify_sampling(real.tensors, expected.schedule, lambda x, t, c1h=c1h, scale=scale: spy_c.eps(x, t, torch.zeros_like(c1h)) + scale * (
+                    spy_c.eps(x, t, c1h) - spy_c.eps(x, t, torch.zeros_like(c1h))), DDPM_T, expected.batch)
             if not verdict.ok:
                 return {name: (0.0, f"{key}: {problem}")}
         return {name: (1.0, "forward and sample pass the module's UNet, schedule, p_uncond and num_ts on")}

@@ -11,11 +11,10 @@ loss 0.032–0.034 and 99.5–100 % class accuracy in this budget; chance is 10 
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
 from autograder import config
+from autograder.child.cases import GPUCase, GPUSpec, Probe
 from autograder.groups.base import Group, TestSpec, record_or_reason
 from autograder.sandbox import ChildRun
 from solutions.fast_training import CONVERGENCE_THRESHOLDS as LIMITS  # the grader's process only
@@ -31,7 +30,7 @@ class GPUConvergenceGroup(Group):
     with the classifier."""
 
     def __init__(self, version: str = "ddpm") -> None:
-        super().__init__(name="gpu_convergence", part="b", probe_module="probes_gpu", probe="run_gpu_convergence",
+        super().__init__(name="gpu_convergence", part="b", probe_ref=Probe.GPU_CONVERGENCE,
                          timeout_s=config.TIME_LIMITS_S["gpu_convergence"])
         self.version = version
         self.limits = config.FLOW_CONVERGENCE_THRESHOLDS if version == "flow" else LIMITS
@@ -49,19 +48,19 @@ class GPUConvergenceGroup(Group):
             TestSpec(f"GPU: time-conditioned samples look like digits (classifier confidence ≥ {limits['time_confidence']})", 1.0, time_tags, public=False),
         )
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[GPUSpec, dict[str, torch.Tensor]]:
         from assignment.mnist import load_mnist
 
         train = load_mnist(train=True)
         repeat = max(1, 60_000 // len(train.data))
         common = {"epochs": self.limits["epochs"], "repeat": repeat, "num_ts": self.limits.get("num_ts", 300),
-                  "betas": [1e-4, 0.02], "seed": 0, "num_samples": 200, "mode": "graph", "version": self.version}
+                  "betas": (1e-4, 0.02), "seed": 0, "num_samples": 200, "mode": "graph", "version": self.version}
         cases = [
-            {"key": "class", "kind": "class", "unet": "ClassConditionalUNet", "args": [1, 10, 64], "p_uncond": 0.1,
-             "guidance_scale": 5.0, **common},
-            {"key": "time", "kind": "time", "unet": "TimeConditionalUNet", "args": [1, 10, 64], **common},
+            GPUCase(key="class", kind="class", unet="ClassConditionalUNet", args=(1, 10, 64), p_uncond=0.1,
+                    guidance_scale=5.0, **common),
+            GPUCase(key="time", kind="time", unet="TimeConditionalUNet", args=(1, 10, 64), **common),
         ]
-        return {"cases": cases}, {"images": train.data.unsqueeze(1).clone(), "labels": train.targets.clone()}
+        return GPUSpec(cases=cases), {"images": train.data.unsqueeze(1).clone(), "labels": train.targets.clone()}
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         from assignment.classifier import class_accuracy, digit_confidence, load_classifier

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 
 from autograder import config, strategies
+from autograder.child.cases import AddNoiseCase, AddNoiseSpec, Probe, ScheduleCase, ScheduleSpec
 from autograder.compare import check_tensor, matches_a_draw, max_diff
 from autograder.groups.base import Group, TestSpec, record_or_reason
 from autograder.groups.part_b_common import _generator, reference
@@ -14,26 +15,45 @@ from autograder.sandbox import ChildRun
 from autograder.traces import split_trace
 
 
+@dataclass(frozen=True)
+class NoisedInput:
+    """What ``add_noise`` was called with: the clean input and σ."""
+
+    x: torch.Tensor
+    sigma: float
+
+
+@dataclass(frozen=True)
+class ScheduleExpected:
+    """One ``ddpm_schedule`` configuration and the reference's schedule for it."""
+
+    beta1: float
+    beta2: float
+    num_ts: int
+    schedule: dict[str, torch.Tensor]
+
+
 class AddNoiseGroup(Group):
     """``add_noise(x, sigma)``: ``z − x = σ ε`` for drawn noise ε of ``x``'s shape."""
 
     def __init__(self) -> None:
-        super().__init__(name="add_noise", part="b", probe_module="probes_part_b", probe="run_add_noise", timeout_s=config.TIME_LIMITS_S["add_noise"])
+        super().__init__(name="add_noise", part="b", probe_ref=Probe.ADD_NOISE, timeout_s=config.TIME_LIMITS_S["add_noise"])
         self.tests = (TestSpec("add_noise: z = x + σ·ε with ε ~ N(0, I)", 2.0, ("add_noise",)),)
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[AddNoiseSpec, dict[str, torch.Tensor]]:
         shapes = strategies.examples(strategies.image_shapes(), 3)
         sigmas = strategies.examples(strategies.sigmas(), 3)
         cases, inputs = [], {}
         for j, (shape, sigma) in enumerate(zip(shapes, sigmas)):
             x = torch.rand(shape, generator=_generator(20 + j))
             inputs[f"x{j}"] = x
-            self.expected[f"c{j}"] = (x, sigma)
-            cases.append({"key": f"c{j}", "x": f"x{j}", "sigma": sigma})
-        return {"cases": cases}, inputs
+            self.expected[f"c{j}"] = NoisedInput(x, sigma)
+            cases.append(AddNoiseCase(key=f"c{j}", x=f"x{j}", sigma=sigma))
+        return AddNoiseSpec(cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
-        for key, (x, sigma) in self.expected.items():
+        for key, noised in self.expected.items():
+            x, sigma = noised.x, noised.sigma
             record, why = record_or_reason(run, key)
             if record is None:
                 return {self.tests[0].name: (0.0, why)}
@@ -61,20 +81,21 @@ class ScheduleGroup(Group):
     """``ddpm_schedule``: betas, alphas, alpha_bars against the reference."""
 
     def __init__(self) -> None:
-        super().__init__(name="ddpm_schedule", part="b", probe_module="probes_part_b", probe="run_schedule", timeout_s=config.TIME_LIMITS_S["ddpm_schedule"])
+        super().__init__(name="ddpm_schedule", part="b", probe_ref=Probe.SCHEDULE, timeout_s=config.TIME_LIMITS_S["ddpm_schedule"])
         self.tests = (TestSpec("ddpm_schedule: betas, alphas and alpha_bars", 2.0, ("ddpm_schedule",)),)
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[ScheduleSpec, dict[str, torch.Tensor]]:
         configs = [(1e-4, 0.02, 300)] + strategies.examples(strategies.schedules(), 3)
         cases = []
         for j, (b1, b2, n) in enumerate(configs):
-            self.expected[f"s{j}"] = ((b1, b2, n), reference().ddpm_schedule(b1, b2, n))
-            cases.append({"key": f"s{j}", "beta1": b1, "beta2": b2, "num_ts": n})
-        return {"cases": cases}, {}
+            self.expected[f"s{j}"] = ScheduleExpected(b1, b2, n, reference().ddpm_schedule(b1, b2, n))
+            cases.append(ScheduleCase(key=f"s{j}", beta1=b1, beta2=b2, num_ts=n))
+        return ScheduleSpec(cases=cases), {}
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         name = self.tests[0].name
-        for key, ((b1, b2, n), expected) in self.expected.items():
+        for key, want in self.expected.items():
+            b1, b2, n, expected = want.beta1, want.beta2, want.num_ts, want.schedule
             record, why = record_or_reason(run, key)
             if record is None:
                 return {name: (0.0, why)}

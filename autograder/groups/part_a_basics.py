@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 import torchvision.transforms.functional as TF
 
 from autograder import config, strategies
+from autograder.child.cases import CallCase, CallSpec, Probe, input_ref
 from autograder.compare import check_tensor, matches_a_draw, max_diff, tensor_problem
 from autograder.groups.base import Group, TestSpec
 from autograder.groups.part_a_oracle import (
@@ -25,49 +26,71 @@ from autograder.sandbox import ChildRun, Record
 from autograder.traces import NOISE_ATOL, split_trace
 
 
+@dataclass(frozen=True)
+class ForwardExpected:
+    """``forward(im, t)``: the clean image handed in and ``t`` (the noise is the draw the call made)."""
+
+    im: torch.Tensor
+    t: int
+
+
+@dataclass(frozen=True)
+class OneStepExpected:
+    """``one_step_denoise``: the reference's x̂_0."""
+
+    x0_hat: torch.Tensor
+
+
+@dataclass(frozen=True)
+class BlurExpected:
+    """``gaussian_denoise``: the accepted blurs (torchvision's reflect padding, zero padding)."""
+
+    candidates: list[torch.Tensor]
+
+
 class BasicsGroup(Group):
     """``forward``, ``gaussian_denoise`` and ``one_step_denoise``."""
 
     def __init__(self) -> None:
-        super().__init__(name="part_a_basics", part="a", probe_module="probes_part_a", probe="run_calls", timeout_s=config.TIME_LIMITS_S["part_a_basics"])
+        super().__init__(name="part_a_basics", part="a", probe_ref=Probe.PART_A_CALLS, timeout_s=config.TIME_LIMITS_S["part_a_basics"])
         self.tests = (
             TestSpec("forward: x_t = sqrt(ᾱ_t)·x_0 + sqrt(1−ᾱ_t)·ε", 2.0, ("forward",)),
             TestSpec("gaussian_denoise: a Gaussian blur with the given kernel size and σ", 1.0, ("gaussian_denoise",)),
             TestSpec("one_step_denoise: x̂_0 from one UNet call", 2.0, ("one_step_denoise",)),
         )
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[CallSpec, dict[str, torch.Tensor]]:
         o = oracle()
         inputs = {"p1": o.p1}
         cases = []
         ts = strategies.examples(strategies.timesteps(), 3)
         for j, t in enumerate(ts):
             inputs[f"im{j}"] = _image(60 + j, batch=1 + j % 2)
-            cases.append({"key": f"forward{j}", "fn": "forward", "args": [f"@im{j}", t], "seed": j})
-            self.expected[f"forward{j}"] = (inputs[f"im{j}"], t)
+            cases.append(CallCase(key=f"forward{j}", fn="forward", args=(input_ref(f"im{j}"), t), seed=j))
+            self.expected[f"forward{j}"] = ForwardExpected(inputs[f"im{j}"], t)
             x_t = o.alphas_cumprod[t].sqrt() * inputs[f"im{j}"] + (1 - o.alphas_cumprod[t]).sqrt() * torch.randn(
                 inputs[f"im{j}"].shape, generator=torch.Generator().manual_seed(70 + j))
             inputs[f"noisy{j}"] = x_t
             inputs[f"noisy1_{j}"] = x_t[:1].clone()  # one image, as in the course: embeddings [1, …] fit it
             eps, _ = o.predict(x_t[:1], t, o.p1)
             ab = o.alphas_cumprod[t]
-            self.expected[f"onestep{j}"] = (x_t[:1] - (1 - ab).sqrt() * eps) / ab.sqrt()
-            cases.append({"key": f"onestep{j}", "fn": "one_step_denoise", "args": [f"@noisy1_{j}", t, "@p1"]})
+            self.expected[f"onestep{j}"] = OneStepExpected((x_t[:1] - (1 - ab).sqrt() * eps) / ab.sqrt())
+            cases.append(CallCase(key=f"onestep{j}", fn="one_step_denoise", args=(input_ref(f"noisy1_{j}"), t, input_ref("p1"))))
         for j, (k, s) in enumerate(strategies.examples(strategies.blur_settings(), 2)):
             x = inputs[f"noisy{j}"]
-            self.expected[f"blur{j}"] = [TF.gaussian_blur(x, [k, k], [s, s]), _zero_padded_blur(x, k, s)]
-            cases.append({"key": f"blur{j}", "fn": "gaussian_denoise", "args": [f"@noisy{j}", k, s]})
-        return {"cases": cases}, inputs
+            self.expected[f"blur{j}"] = BlurExpected([TF.gaussian_blur(x, [k, k], [s, s]), _zero_padded_blur(x, k, s)])
+            cases.append(CallCase(key=f"blur{j}", fn="gaussian_denoise", args=(input_ref(f"noisy{j}"), k, s)))
+        return CallSpec(cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         o = oracle()
         outcome: dict[str, tuple[float, str]] = {}
-        outcome[self.tests[0].name] = _all_cases(run, [k for k in self.expected if k.startswith("forward")],
-                                                 lambda r, k: _check_forward(r, *self.expected[k], o))
-        outcome[self.tests[1].name] = _all_cases(run, [k for k in self.expected if k.startswith("blur")],
-                                                 lambda r, k: _check_blur(r, self.expected[k]))
-        outcome[self.tests[2].name] = _all_cases(run, [k for k in self.expected if k.startswith("onestep")],
-                                                 lambda r, k: _check_plain(r, self.expected[k], "x̂_0",
+        forward, blur, onestep = (self.expected_of(kind) for kind in (ForwardExpected, BlurExpected, OneStepExpected))
+        outcome[self.tests[0].name] = _all_cases(run, list(forward),
+                                                 lambda r, k: _check_forward(r, forward[k].im, forward[k].t, o))
+        outcome[self.tests[1].name] = _all_cases(run, list(blur), lambda r, k: _check_blur(r, blur[k].candidates))
+        outcome[self.tests[2].name] = _all_cases(run, list(onestep),
+                                                 lambda r, k: _check_plain(r, onestep[k].x0_hat, "x̂_0",
                                                                            "x̂_0 = (x_t − sqrt(1−ᾱ_t)·ε̂)/sqrt(ᾱ_t), ε̂ = the UNet's first 3 channels, ᾱ_t = alphas_cumprod[t]"))
         return outcome
 

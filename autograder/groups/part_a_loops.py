@@ -4,11 +4,12 @@ illusions ``make_flip_illusion`` and ``make_hybrids``; :func:`groups` lists ever
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 import torch
 
 from autograder import config, strategies
+from autograder.child.cases import CallCase, CallSpec, Probe, input_ref
 from autograder.compare import matches_a_draw
 from autograder.groups.base import Group, TestSpec, record_or_reason
 from autograder.groups.part_a_basics import BasicsGroup
@@ -24,7 +25,7 @@ from autograder.groups.part_a_oracle import (
     _safe,
     oracle,
 )
-from autograder.groups.part_a_replay import replay
+from autograder.groups.part_a_replay import LoopExpected
 from autograder.sandbox import ChildRun, Record
 from autograder.traces import NOISE_ATOL, split_trace
 
@@ -38,7 +39,7 @@ class LoopsGroup(Group):
     """``iterative_denoise``, ``iterative_denoise_cfg``, ``sdedit`` and ``inpaint``."""
 
     def __init__(self) -> None:
-        super().__init__(name="part_a_loops", part="a", probe_module="probes_part_a", probe="run_calls", timeout_s=config.TIME_LIMITS_S["part_a_loops"])
+        super().__init__(name="part_a_loops", part="a", probe_ref=Probe.PART_A_CALLS, timeout_s=config.TIME_LIMITS_S["part_a_loops"])
         self.tests = (
             TestSpec("iterative_denoise: strided DDPM steps with add_variance", 3.0, ("iterative_denoise",)),
             TestSpec("iterative_denoise_cfg: classifier-free guidance at every step", 3.0, ("iterative_denoise_cfg",)),
@@ -46,43 +47,46 @@ class LoopsGroup(Group):
             TestSpec("inpaint: keep the original where mask = 0 at every step", 3.0, ("inpaint",), public=False),
         )
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[CallSpec, dict[str, torch.Tensor]]:
         o = oracle()
         i_starts = strategies.examples(strategies.i_starts(len(TIMESTEPS)), 2)
         inputs = {"p1": o.p1, "uncond": o.uncond, "im": _image(80), "noise": torch.randn(1, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(81))}
         mask = torch.zeros(SIZE, SIZE)
         mask[4:12, 3:10] = 1
         inputs["mask"] = mask
+        p1, uncond, im = input_ref("p1"), input_ref("uncond"), input_ref("im")
         cases = []
         for j, i_start in enumerate(i_starts):
             ab = o.alphas_cumprod[TIMESTEPS[i_start]]
-            inputs[f"x{j}"] = ab.sqrt() * inputs["im"] + (1 - ab).sqrt() * inputs["noise"]
-            self.expected[f"it{j}"] = self.expected[f"cfg{j}"] = self.expected[f"sde{j}"] = i_start
-            cases.append({"key": f"it{j}", "fn": "iterative_denoise", "args": [f"@x{j}", i_start, "@p1", TIMESTEPS], "seed": 10 + j})
-            cases.append({"key": f"cfg{j}", "fn": "iterative_denoise_cfg", "args": [f"@x{j}", i_start, "@p1", "@uncond", TIMESTEPS],
-                          "kwargs": {"scale": SCALE}, "seed": 20 + j})
-            sde = {"fn": "sdedit", "args": ["@im", i_start, "@p1", "@uncond", TIMESTEPS], "kwargs": {"scale": SCALE},
-                   "grader_forward": True, "seed": 30 + j}
-            cases.append({"key": f"sde{j}_wired", "stub_cfg": True, **sde})
-            cases.append({"key": f"sde{j}_real", **sde})
-        cases.append({"key": "inpaint", "fn": "inpaint", "args": ["@im", "@mask", "@p1", "@uncond", TIMESTEPS],
-                      "kwargs": {"scale": SCALE}, "grader_forward": True, "seed": 40})
-        self.expected["inputs"] = inputs
-        return {"cases": cases}, inputs
+            x = inputs[f"x{j}"] = ab.sqrt() * inputs["im"] + (1 - ab).sqrt() * inputs["noise"]
+            self.expected[f"it{j}"] = LoopExpected("iterative_denoise", "plain", i_start, inputs["p1"], x_start=x)
+            self.expected[f"cfg{j}"] = LoopExpected("iterative_denoise_cfg", "cfg", i_start, inputs["p1"], x_start=x)
+            self.expected[f"sde{j}"] = LoopExpected("sdedit", "cfg", i_start, inputs["p1"], start_from=inputs["im"])
+            cases.append(CallCase(key=f"it{j}", fn="iterative_denoise", args=(input_ref(f"x{j}"), i_start, p1, TIMESTEPS),
+                                  seed=10 + j))
+            cases.append(CallCase(key=f"cfg{j}", fn="iterative_denoise_cfg",
+                                  args=(input_ref(f"x{j}"), i_start, p1, uncond, TIMESTEPS), kwargs={"scale": SCALE},
+                                  seed=20 + j))
+            sde = CallCase(key=f"sde{j}_real", fn="sdedit", args=(im, i_start, p1, uncond, TIMESTEPS),
+                           kwargs={"scale": SCALE}, grader_forward=True, seed=30 + j)
+            cases.append(dataclasses.replace(sde, key=f"sde{j}_wired", stub_cfg=True))
+            cases.append(sde)
+        cases.append(CallCase(key="inpaint", fn="inpaint", args=(im, input_ref("mask"), p1, uncond, TIMESTEPS),
+                              kwargs={"scale": SCALE}, grader_forward=True, seed=40))
+        self.expected["inpaint"] = LoopExpected("inpaint", "cfg", 0, inputs["p1"], inpaint=(inputs["im"], inputs["mask"]))
+        return CallSpec(cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         o = oracle()
-        x = self.expected["inputs"]
+        loops = self.expected_of(LoopExpected)
+        keys = {fn: [k for k, want in loops.items() if want.fn == fn]
+                for fn in ("iterative_denoise", "iterative_denoise_cfg", "sdedit", "inpaint")}
         outcome = {}
-        outcome[self.tests[0].name] = _all_cases(run, [k for k in self.expected if k.startswith("it")],
-            lambda r, k: replay(r, o, "plain", x[f"x{k[2:]}"], self.expected[k], x["p1"]))
-        outcome[self.tests[1].name] = _all_cases(run, [k for k in self.expected if k.startswith("cfg")],
-            lambda r, k: replay(r, o, "cfg", x[f"x{k[3:]}"], self.expected[k], x["p1"]))
-        sde_keys = [k for k in self.expected if k.startswith("sde")]
-        outcome[self.tests[2].name] = _all_cases_either(run, sde_keys, lambda r, k: _check_sdedit_wired(r, o, x, self.expected[k]),
-                                                        lambda r, k: replay(r, o, "cfg", None, self.expected[k], x["p1"], start_from=x["im"]))
-        outcome[self.tests[3].name] = _all_cases(run, ["inpaint"],
-            lambda r, k: replay(r, o, "cfg", None, 0, x["p1"], inpaint=(x["im"], x["mask"])))
+        outcome[self.tests[0].name] = _all_cases(run, keys["iterative_denoise"], lambda r, k: loops[k].replay(r, o))
+        outcome[self.tests[1].name] = _all_cases(run, keys["iterative_denoise_cfg"], lambda r, k: loops[k].replay(r, o))
+        outcome[self.tests[2].name] = _all_cases_either(run, keys["sdedit"], lambda r, k: _check_sdedit_wired(r, o, loops[k]),
+                                                        lambda r, k: loops[k].replay(r, o))
+        outcome[self.tests[3].name] = _all_cases(run, keys["inpaint"], lambda r, k: loops[k].replay(r, o))
         return outcome
 
 
@@ -99,16 +103,17 @@ def _all_cases_either(run, keys, wired, real) -> tuple[float, str]:
     return 1.0, f"correct on all {len(keys)} cases"
 
 
-def _check_sdedit_wired(record: Record, o: Oracle, x: dict[str, torch.Tensor], i_start: int) -> tuple[bool, str]:
+def _check_sdedit_wired(record: Record, o: Oracle, want: LoopExpected) -> tuple[bool, str]:
+    im, i_start = want.start_from, want.i_start
     if record.meta.get("cfg_calls", 0) != 1:
         return False, "sdedit should call iterative_denoise_cfg once"
     noisy = record.tensors.get("cfg_im_noisy")
-    if noisy is None or noisy.shape != x["im"].shape:
+    if noisy is None or noisy.shape != im.shape:
         return False, "sdedit passed no image of the right shape to iterative_denoise_cfg"
     t = TIMESTEPS[i_start]
     ab = o.alphas_cumprod[t].double()
     _, draws = split_trace(record.tensors)
-    eps = (noisy.double() - ab.sqrt() * x["im"].double()) / (1 - ab).sqrt()
+    eps = (noisy.double() - ab.sqrt() * im.double()) / (1 - ab).sqrt()
     if not matches_a_draw(eps, draws, NOISE_ATOL):
         return False, f"the image handed to the loop is not forward(im, timesteps[i_start] = {t})"
     if record.meta.get("cfg_i_start") != i_start or record.meta.get("cfg_timesteps") != TIMESTEPS:
@@ -125,34 +130,30 @@ class IllusionsGroup(Group):
     """``make_flip_illusion`` and ``make_hybrids``."""
 
     def __init__(self) -> None:
-        super().__init__(name="part_a_illusions", part="a", probe_module="probes_part_a", probe="run_calls", timeout_s=config.TIME_LIMITS_S["part_a_illusions"])
+        super().__init__(name="part_a_illusions", part="a", probe_ref=Probe.PART_A_CALLS, timeout_s=config.TIME_LIMITS_S["part_a_illusions"])
         self.tests = (
             TestSpec("make_flip_illusion: ε = (ε_1 + flip(ε_2(flip(x))))/2 at every step", 3.0, ("make_flip_illusion",), public=False),
             TestSpec("make_hybrids: ε = lowpass(ε_1) + highpass(ε_2) at every step", 3.0, ("make_hybrids",), public=False),
         )
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[CallSpec, dict[str, torch.Tensor]]:
         o = oracle()
         inputs = {"p1": o.p1, "p2": o.p2, "uncond": o.uncond,
                   "x": torch.randn(1, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(90))}
         i_start = 1
-        self.expected["i_start"] = i_start
-        self.expected["inputs"] = inputs
+        for key, fn, kind in (("flip", "make_flip_illusion", "flip"), ("hybrid", "make_hybrids", "hybrid")):
+            self.expected[key] = LoopExpected(fn, kind, i_start, inputs["p1"], x_start=inputs["x"], p2=inputs["p2"])
+        args = (input_ref("x"), i_start, input_ref("p1"), input_ref("p2"), input_ref("uncond"), TIMESTEPS)
         cases = [
-            {"key": "flip", "fn": "make_flip_illusion", "args": ["@x", i_start, "@p1", "@p2", "@uncond", TIMESTEPS],
-             "kwargs": {"scale": SCALE}, "seed": 50},
-            {"key": "hybrid", "fn": "make_hybrids", "args": ["@x", i_start, "@p1", "@p2", "@uncond", TIMESTEPS],
-             "kwargs": {"scale": SCALE, "kernel_size": HYBRID_KERNEL, "sigma": HYBRID_SIGMA}, "seed": 51},
+            CallCase(key="flip", fn="make_flip_illusion", args=args, kwargs={"scale": SCALE}, seed=50),
+            CallCase(key="hybrid", fn="make_hybrids", args=args,
+                     kwargs={"scale": SCALE, "kernel_size": HYBRID_KERNEL, "sigma": HYBRID_SIGMA}, seed=51),
         ]
-        return {"cases": cases}, inputs
+        return CallSpec(cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
-        o, x, i = oracle(), self.expected["inputs"], self.expected["i_start"]
+        o, loops = oracle(), self.expected_of(LoopExpected)
         return {
-            self.tests[0].name: _all_cases(run, ["flip"], lambda r, k: replay(r, o, "flip", x["x"], i, x["p1"], x["p2"])),
-            self.tests[1].name: _all_cases(run, ["hybrid"], lambda r, k: _replay_hybrid(r, o, x, i)),
+            self.tests[0].name: _all_cases(run, ["flip"], lambda r, k: loops[k].replay(r, o)),
+            self.tests[1].name: _all_cases(run, ["hybrid"], lambda r, k: loops[k].replay(r, o)),
         }
-
-
-def _replay_hybrid(record: Record, o: Oracle, x: dict[str, torch.Tensor], i_start: int) -> tuple[bool, str]:
-    return replay(record, o, "hybrid", x["x"], i_start, x["p1"], x["p2"])

@@ -9,6 +9,8 @@ when a step fails, to name them in the feedback.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torchvision.transforms.functional as TF
 
@@ -28,6 +30,26 @@ from autograder.groups.part_a_oracle import (
 )
 from autograder.sandbox import Record
 from autograder.traces import NOISE_ATOL, split_trace
+
+
+@dataclass(frozen=True)
+class LoopExpected:
+    """What re-deriving one loop call needs: the student function (``fn``), the loop's :func:`replay` kind, where it
+    starts (``x_start``; SDEdit's ``start_from``; inpainting's ``(original, mask)``) and the prompt embeddings."""
+
+    fn: str
+    kind: str
+    i_start: int
+    p1: torch.Tensor
+    x_start: torch.Tensor | None = None
+    p2: torch.Tensor | None = None
+    start_from: torch.Tensor | None = None
+    inpaint: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def replay(self, record: Record, o: Oracle) -> tuple[bool, str]:
+        """:func:`replay` of ``record`` with these settings."""
+        return replay(record, o, self.kind, self.x_start, self.i_start, self.p1, self.p2, start_from=self.start_from,
+                      inpaint=self.inpaint)
 
 
 def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i_start: int, p1: torch.Tensor,

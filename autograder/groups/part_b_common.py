@@ -2,7 +2,7 @@
 seeded generators, the DDPM tests' schedule and stand-in digits, the tolerance for model outputs, and the checks the
 DDPM and flow-matching groups share (class dropout in a traced loss, a traced check that never crashes the grader).
 
-Each Part B group's :meth:`plan` builds inputs (shapes chosen by derandomised hypothesis) and computes the
+Each Part B group's :meth:`plan_spec` builds inputs (shapes chosen by derandomised hypothesis) and computes the
 reference's expected values in the grader's process; the child only receives inputs.
 """
 

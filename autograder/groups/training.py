@@ -4,11 +4,10 @@ report order.
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
 from autograder import config
+from autograder.child.cases import Probe, TrainingCase, TrainingSpec
 from autograder.groups.base import Group, TestSpec, record_or_reason
 from autograder.groups.blocks_unets import BlocksGroup, UNetGroup
 from autograder.groups.ddpm import DDPMClassCondGroup, DDPMModuleGroup, DDPMTimeGroup
@@ -34,13 +33,13 @@ class TrainingGroup(Group):
     STEPS = 20
 
     def __init__(self) -> None:
-        super().__init__(name="training", part="b", probe_module="probes_part_b", probe="run_training", timeout_s=config.TIME_LIMITS_S["training"])
+        super().__init__(name="training", part="b", probe_ref=Probe.TRAINING, timeout_s=config.TIME_LIMITS_S["training"])
         self.tests = (
             TestSpec("UnconditionalUNet: a one-step denoiser (σ = 0.5) learns in 20 CPU steps", 1.0, ("UnconditionalUNet",), public=False),
             TestSpec("TimeConditionalUNet: the DDPM loss falls over 20 CPU steps", 1.0, ("TimeConditionalUNet",), public=False),
         )
 
-    def plan(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    def plan_spec(self) -> tuple[TrainingSpec, dict[str, torch.Tensor]]:
         from assignment.mnist import load_mnist, mnist_tensors
 
         try:
@@ -52,10 +51,10 @@ class TrainingGroup(Group):
                   "alpha_bars": _schedule_inputs()["alpha_bars"]}
         common = {"steps": self.STEPS, "batch": 32, "lr": 3e-3, "images": "images", "noise": "noise", "seed": 0}
         cases = [
-            {"key": "denoise", "kind": "denoise", "name": "UnconditionalUNet", "args": [1, 8], "sigma": 0.5, **common},
-            {"key": "ddpm", "kind": "ddpm", "name": "TimeConditionalUNet", "args": [1, 10, 8], "num_ts": DDPM_T, **common},
+            TrainingCase(key="denoise", kind="denoise", name="UnconditionalUNet", args=(1, 8), sigma=0.5, **common),
+            TrainingCase(key="ddpm", kind="ddpm", name="TimeConditionalUNet", args=(1, 10, 8), num_ts=DDPM_T, **common),
         ]
-        return {"cases": cases}, inputs
+        return TrainingSpec(cases=cases), inputs
 
     def check(self, run: ChildRun) -> dict[str, tuple[float, str]]:
         outcome = {}
