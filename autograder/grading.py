@@ -155,8 +155,9 @@ _PLANS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any], dict[str, An
 
 
 def _cached_plan(group: Group) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``group.plan()``, computed once per process: the reference's expectations are deterministic."""
-    key = (group.part, group.name)
+    """``group.plan()``, computed once per process: the reference's expectations are deterministic. Groups of the same
+    name in Part B's two versions (the GPU group) plan differently, so the version is part of the key."""
+    key = (group.part, group.name, getattr(group, "version", ""))
     if key not in _PLANS:
         spec, inputs = group.plan()
         _PLANS[key] = (spec, inputs, dict(group.expected))

@@ -62,3 +62,14 @@ def test_flow_version_plans_the_flow_functions_and_its_limits():
     assert not any(tag.startswith("ddpm") for tag in tags)
     assert group.limits is FLOW_CONVERGENCE_THRESHOLDS and f"≤ {FLOW_CONVERGENCE_THRESHOLDS['class_loss']}" in group.tests[0].name
     assert any(isinstance(g, GPUConvergenceGroup) and g.version == "flow" for g in all_groups("b", gpu=True, part_b="flow"))
+
+
+def test_each_part_b_version_gets_its_own_gpu_plan():
+    """The GPU groups of both versions share a name; a process grading both (grade-all, the test suite) must not
+    hand one version the other's cached plan."""
+    from autograder.grading import _cached_plan
+
+    flow = _cached_plan(GPUConvergenceGroup("flow"))[0]
+    ddpm = _cached_plan(GPUConvergenceGroup("ddpm"))[0]
+    assert {c["version"] for c in flow["cases"]} == {"flow"}
+    assert {c["version"] for c in ddpm["cases"]} == {"ddpm"}
