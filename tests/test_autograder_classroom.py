@@ -503,3 +503,14 @@ def test_command_line_usage_errors_and_help(tmp_path, capsys):
     for name in ("grade-all", "merge-shards"):
         for action in commands.choices[name]._actions:
             assert action.help, f"{name} {action.dest} has no help text"
+
+
+def test_a_class_may_mix_both_part_b_versions():
+    """A Part B notebook of either version keeps its tests in grade-all (its names are Part B's), the gradebook and
+    report know the flow-matching tests, and an edit to the flow-matching reference counts as a grader change."""
+    from autograder.classroom.engine import GRADING_SOURCES, known_groups, part_tags
+
+    assert {"time_fm_forward", "class_fm_sample", "FlowMatching", "ddpm_forward"} <= part_tags("b")
+    names = [g.name for g in known_groups()]
+    assert {"flow_time", "flow_class", "FlowMatching", "ddpm"} <= set(names) and len(names) == len(set(names))
+    assert "solutions/part_b_fm.py" in GRADING_SOURCES

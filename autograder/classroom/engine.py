@@ -121,8 +121,8 @@ class RunSummary:
 
 #: Besides ``autograder/``, the sources whose change may change a grade: the reference (the expected values), the
 #: GPU group's thresholds and training engine, and the given code the grader runs (models, MNIST, classifier).
-GRADING_SOURCES = ("solutions/part_a.py", "solutions/part_b.py", "solutions/fast_training.py", "graph_training/*.py",
-                   "assignment/*.py")
+GRADING_SOURCES = ("solutions/part_a.py", "solutions/part_b.py", "solutions/part_b_fm.py", "solutions/fast_training.py",
+                   "graph_training/*.py", "assignment/*.py")
 #: Parts of ``autograder/`` that grading a submission never runs: the command line, the notebook release, the
 #: grader's own validation and the bug zoo, and this package. Any other module counts (new ones included).
 NOT_GRADING = ("classroom", "validate", "release.py", "cli.py", "__main__.py")
@@ -172,14 +172,20 @@ def select_shard(entries: list[Entry], shard: tuple[int, int] | None) -> list[En
 
 
 def known_groups(part: str = "all") -> list[Any]:
-    """Every test group of ``part``, the GPU ones included when they can be imported here (they need the CUDA-graph
-    engine ``graph_training``), in report order."""
+    """Every test group of ``part`` — of both Part B versions (DDPM, then the flow-matching version's own groups) —
+    the GPU ones included when they can be imported here (they need the CUDA-graph engine ``graph_training``), in
+    report order."""
     from autograder.grading import all_groups
 
+    def both_versions(gpu: bool) -> list[Any]:
+        groups = all_groups(part, gpu=gpu)
+        names = {group.name for group in groups}
+        return groups + [g for g in all_groups(part, gpu=False, part_b="flow") if g.name not in names]
+
     try:
-        return all_groups(part, gpu=True)
+        return both_versions(True)
     except ImportError:
-        return all_groups(part, gpu=False)
+        return both_versions(False)
 
 
 @functools.lru_cache(maxsize=4)

@@ -95,6 +95,7 @@ def zoo_signatures(outdir: Path, parts: set[str], options: ReportOptions, echo: 
     from autograder.validate import zoo
 
     folder = Path(options.zoo_dir) if options.zoo_dir else zoo.ZOO_ROOT / "mutants"
+    parts = set(parts) | ({"b_fm"} if "b" in parts else set())  # Part B's flow-matching version's mutants too
     entries = [e for e in zoo.entries(folder) if e.part in parts and e.target]
     version, device = zoo_version(), resolve_device(options.gpu)
     cache = read_json(outdir / ZOO_CACHE)
