@@ -22,13 +22,9 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime
-import functools
-import hashlib
-import importlib.metadata
 import json
 import multiprocessing
 import os
-import tempfile
 import time
 import traceback
 from collections import deque
@@ -38,13 +34,32 @@ from pathlib import Path
 from typing import Any
 
 from autograder import config
+from autograder.classroom.catalog import (  # noqa: F401  (re-exported: grade-all's public names)
+    GRADING_SOURCES,
+    NOT_GRADING,
+    expected_max,
+    grader_version,
+    known_groups,
+    parse_shard,
+    part_tags,
+    resolve_device,
+    select_shard,
+)
 from autograder.classroom.inputs import Discovery, Entry, discover, extract_zip
-
-PACKAGE = "fun-with-diffusion"
-GRADER_ROOT = Path(__file__).resolve().parents[1]
-REPO_ROOT = GRADER_ROOT.parent
-#: Status of a submission's row: graded (whatever the score), no gradable file, or the grader failed on it.
-GRADED, MISSING, ERROR = "graded", "missing", "error"
+from autograder.classroom.outdir import (  # noqa: F401  (re-exported)
+    ERROR,
+    FILE_MODE,
+    GRADED,
+    MISSING,
+    _meta,
+    _up_to_date,
+    current_ids,
+    meta_path,
+    read_json,
+    read_metas,
+    results_path,
+    write_json,
+)
 
 
 @dataclass(frozen=True)
@@ -113,181 +128,6 @@ class RunSummary:
         if self.report:
             lines.append(f"  report                {self.report}")
         return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# versions, settings, shards
-
-
-#: Besides ``autograder/``, the sources whose change may change a grade: the reference (the expected values), the
-#: GPU group's thresholds and training engine, and the given code the grader runs (models, MNIST, classifier).
-GRADING_SOURCES = ("solutions/part_a.py", "solutions/part_b.py", "solutions/part_b_fm.py", "solutions/fast_training.py",
-                   "graph_training/*.py", "assignment/*.py")
-#: Parts of ``autograder/`` that grading a submission never runs: the command line, the notebook release, the
-#: grader's own validation and the bug zoo, and this package. Any other module counts (new ones included).
-NOT_GRADING = ("classroom", "validate", "release.py", "cli.py", "__main__.py")
-
-
-@functools.lru_cache(maxsize=1)
-def grader_version() -> str:
-    """``<package version>+<sha256 prefix>`` of the grader's sources (``autograder/`` less :data:`NOT_GRADING`) and
-    of :data:`GRADING_SOURCES`: a change to any of them grades every submission again."""
-    try:
-        package = importlib.metadata.version(PACKAGE)
-    except importlib.metadata.PackageNotFoundError:
-        package = "unknown"
-    digest = hashlib.sha256()
-    sources = [p for p in GRADER_ROOT.rglob("*.py") if p.relative_to(GRADER_ROOT).parts[0] not in NOT_GRADING]
-    sources += [p for pattern in GRADING_SOURCES for p in REPO_ROOT.glob(pattern)]
-    for path in sorted(sources):
-        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{package}+{digest.hexdigest()[:16]}"
-
-
-def resolve_device(policy: str) -> str:
-    """``cuda`` or ``cpu``, as :func:`autograder.grading.grade_many` will choose for ``--gpu policy``."""
-    import torch
-
-    return "cuda" if torch.cuda.is_available() and policy in ("on", "auto") else "cpu"
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"I/N"`` → ``(I, N)`` with ``1 ≤ I ≤ N``; ``ValueError`` with a readable message otherwise."""
-    try:
-        index, count = (int(x) for x in text.split("/"))
-    except ValueError:
-        raise ValueError(f"--shard expects I/N (e.g. 2/8), got {text!r}") from None
-    if count < 1 or not 1 <= index <= count:
-        raise ValueError(f"--shard {text}: I must be between 1 and N")
-    return index, count
-
-
-def select_shard(entries: list[Entry], shard: tuple[int, int] | None) -> list[Entry]:
-    """The deterministic slice of shard ``I/N``: ids sorted, those whose position ``% N == I - 1``."""
-    ordered = sorted(entries, key=lambda e: e.id)
-    if shard is None:
-        return ordered
-    index, count = shard
-    return [entry for position, entry in enumerate(ordered) if position % count == index - 1]
-
-
-def known_groups(part: str = "all") -> list[Any]:
-    """Every test group of ``part`` — of both Part B versions (DDPM, then the flow-matching version's own groups) —
-    the GPU ones included when they can be imported here (they need the CUDA-graph engine ``graph_training``), in
-    report order."""
-    from autograder.grading import all_groups
-
-    def both_versions(gpu: bool) -> list[Any]:
-        groups = all_groups(part, gpu=gpu)
-        names = {group.name for group in groups}
-        return groups + [g for g in all_groups(part, gpu=False, part_b="flow") if g.name not in names]
-
-    try:
-        return both_versions(True)
-    except ImportError:
-        return both_versions(False)
-
-
-@functools.lru_cache(maxsize=4)
-def part_tags(part: str) -> frozenset[str]:
-    """The §2 names the tests of ``part`` check (used to grade a Part A notebook for Part A only)."""
-    return frozenset(tag for group in known_groups(part) for test in group.tests for tag in test.tags)
-
-
-def expected_max(part: str, device: str) -> float:
-    """The points available for ``part`` on ``device``."""
-    from autograder.grading import all_groups
-
-    return float(sum(test.weight for group in all_groups(part, gpu=device == "cuda") for test in group.tests))
-
-
-# --------------------------------------------------------------------------------------------------------------
-# files in OUTDIR
-
-
-def _file_mode() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-#: The mode of the files written (as ``open`` would create them): ``mkstemp``'s 0600 would hide them from the staff's group.
-FILE_MODE = _file_mode()
-
-
-def results_path(outdir: Path, entry_id: str) -> Path:
-    """``OUTDIR/results/<id>.json``."""
-    return outdir / "results" / f"{entry_id}.json"
-
-
-def meta_path(outdir: Path, entry_id: str) -> Path:
-    """``OUTDIR/results/<id>.meta.json``."""
-    return outdir / "results" / f"{entry_id}.meta.json"
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically: a temporary file in the same folder, then :func:`os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as out:
-            json.dump(data, out, indent=2, default=str)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def read_json(path: Path) -> Any:
-    """Parsed JSON, or ``None`` when the file is missing or not JSON."""
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def read_metas(outdir: Path) -> dict[str, dict[str, Any]]:
-    """Every ``results/<id>.meta.json`` of ``outdir`` whose results file exists, by id."""
-    metas = {}
-    for path in sorted((outdir / "results").glob("*.meta.json")):
-        meta = read_json(path)
-        if isinstance(meta, dict) and "id" in meta and results_path(outdir, meta["id"]).is_file():
-            metas[meta["id"]] = meta
-    return metas
-
-
-def current_ids(outdir: Path) -> list[str] | None:
-    """The ids of ``outdir``'s submissions as its last run (or merge) listed them in ``inputs.json``."""
-    data = read_json(outdir / "inputs.json")
-    return list(data["ids"]) if isinstance(data, dict) and isinstance(data.get("ids"), list) else None
-
-
-def _up_to_date(outdir: Path, entry: Entry, version: str, settings: dict[str, Any]) -> bool:
-    meta = read_json(meta_path(outdir, entry.id))
-    return (isinstance(meta, dict) and meta.get("status") in (GRADED, MISSING)
-            and meta.get("content_hash") == entry.content_hash and meta.get("grader_version") == version
-            and meta.get("settings") == settings and isinstance(read_json(results_path(outdir, entry.id)), dict))
-
-
-def _meta(entry: Entry, row: dict[str, Any], version: str, settings: dict[str, Any]) -> dict[str, Any]:
-    results = row["results"]
-    return {
-        "id": entry.id,
-        "status": row["status"],
-        "error": row.get("error"),
-        "score": results.get("score"),
-        "max_score": results.get("max_score"),
-        "content_hash": entry.content_hash,
-        "grader_version": version,
-        "settings": settings,
-        "files": [{"path": f.relative, "part": f.part} for f in entry.files],
-        "source": str(entry.source),
-        "submitters": [dataclasses.asdict(s) for s in entry.submitters],
-        "notes": list(entry.notes),
-        "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(float(row.get("seconds", 0.0)), 2),
-    }
 
 
 # --------------------------------------------------------------------------------------------------------------
