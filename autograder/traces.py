@@ -46,6 +46,24 @@ def split_trace(tensors: dict[str, torch.Tensor]) -> tuple[list[dict[str, torch.
     return [calls[i] for i in sorted(calls)], [draws[i] for i in sorted(draws)]
 
 
+def loss_matches(loss: torch.Tensor, expected: torch.Tensor) -> bool:
+    """A returned loss equals the recomputed one (``rtol = 1e-4``, absolute below 1)."""
+    return abs(float(loss) - float(expected)) <= 1e-4 * max(1.0, float(expected))
+
+
+def sampling_steps(tensors: dict[str, torch.Tensor]) -> Verdict | tuple[list, list[torch.Tensor], torch.Tensor]:
+    """A sampling record's UNet calls grouped into steps (consecutive calls at one ``t``: batched or two-call CFG),
+    its draws and its images; or a failed :class:`Verdict` when there are no images or no UNet call."""
+    calls, draws = split_trace(tensors)
+    images = tensors.get("images")
+    if images is None:
+        return Verdict(False, "no images were returned")
+    steps = _group_steps(calls)
+    if not steps:
+        return Verdict(False, "the UNet was never called")
+    return steps, draws, images
+
+
 def verify_training(
     tensors: dict[str, torch.Tensor],
     x0: torch.Tensor,
@@ -86,7 +104,7 @@ def verify_training(
             continue
         predicted = eps_fn(call["x"], call["t"], call.get("c")).detach().double()
         expected_loss = torch.mean((predicted - eps) ** 2)
-        if abs(float(loss) - float(expected_loss)) > 1e-4 * max(1.0, float(expected_loss)):
+        if not loss_matches(loss, expected_loss):
             return Verdict(False, f"loss {float(loss):.6g} ≠ MSE(unet(x_t, t/T), ε) = {float(expected_loss):.6g}: "
                                   "the loss must compare the UNet's prediction with the noise ε you added", convention)
         low, high = int(index.min()), int(index.max())
@@ -106,13 +124,10 @@ def verify_sampling(
     batch: int,
 ) -> Verdict:
     """Algorithm 2/4 from ``x_T ~ N(0, I)``: each step's result must be the course's update with a drawn ``z``."""
-    calls, draws = split_trace(tensors)
-    images = tensors.get("images")
-    if images is None:
-        return Verdict(False, "no images were returned")
-    steps = _group_steps(calls)
-    if not steps:
-        return Verdict(False, "the UNet was never called")
+    traced = sampling_steps(tensors)
+    if isinstance(traced, Verdict):
+        return traced
+    steps, draws, images = traced
     t_values = [float(s[0]["t"][0]) for s in steps]
     if max(t_values) > 1.0 + 1e-6:
         return Verdict(False, f"the UNet received t = {max(t_values):g}: t is not normalised — pass t / T")

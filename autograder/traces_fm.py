@@ -22,8 +22,8 @@ from collections.abc import Callable
 import torch
 
 from autograder import config
-from autograder.compare import max_diff
-from autograder.traces import Verdict, _group_steps, split_trace
+from autograder.compare import matches_a_draw, max_diff
+from autograder.traces import Verdict, loss_matches, sampling_steps, split_trace
 
 NOISE_ATOL = config.NOISE_ATOL
 X_ATOL = 1e-4
@@ -66,7 +66,7 @@ def verify_fm_training(tensors: dict[str, torch.Tensor], x1: torch.Tensor, veloc
         predicted = velocity(call["x"], call["t"], call.get("c")).detach().double()
         target = (x1d - noise) * convention
         expected = torch.mean((predicted - target) ** 2)
-        if _close(loss, expected):
+        if loss_matches(loss, expected):
             return Verdict(True, f"x_t, t and the loss match flow matching for the noise you drew ({_NAMES[convention]})",
                            convention)
         return Verdict(False, f"loss {float(loss):.6g} ≠ MSE(unet(x_t, t), target) = {float(expected):.6g}. "
@@ -79,13 +79,10 @@ def verify_fm_sampling(
     tensors: dict[str, torch.Tensor], velocity: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], num_ts: int,
 ) -> Verdict:
     """Euler sampling from drawn noise: ``num_ts`` steps of ``±u(x, t)/num_ts`` at the convention's times."""
-    calls, draws = split_trace(tensors)
-    images = tensors.get("images")
-    if images is None:
-        return Verdict(False, "no images were returned")
-    steps = _group_steps(calls)
-    if not steps:
-        return Verdict(False, "the UNet was never called")
+    traced = sampling_steps(tensors)
+    if isinstance(traced, Verdict):
+        return traced
+    steps, draws, images = traced
     batch = images.shape[0]
     times = [float(step[0]["t"][0]) for step in steps]
     if len(steps) != num_ts:
@@ -95,7 +92,7 @@ def verify_fm_sampling(
     if convention is None:
         return Verdict(False, f"the first step used t = {times[0]:.4g}; sampling starts from noise at t = 0")
     x = steps[0][0]["x"][:batch].double()
-    if not _is_a_draw(x, draws):
+    if not matches_a_draw(x, draws, NOISE_ATOL):
         return Verdict(False, "the starting x must be a fresh draw of N(0, I) noise of shape [N, C, H, W]", convention)
     for i, step in enumerate(steps):
         t_expected = i / num_ts if convention == COURSE else 1 - i / num_ts
@@ -142,16 +139,6 @@ def _recover_noise(x_t, x1, t, convention, draws) -> torch.Tensor | None:
     return None
 
 
-def _is_a_draw(x: torch.Tensor, draws: list[torch.Tensor]) -> bool:
-    from autograder.compare import matches_a_draw
-
-    return matches_a_draw(x, draws, NOISE_ATOL)
-
-
-def _close(loss: torch.Tensor, expected: torch.Tensor) -> bool:
-    return abs(float(loss) - float(expected)) <= 1e-4 * max(1.0, float(expected))
-
-
 def _target_hint(loss, predicted, x1, noise, convention) -> str:
     candidates = {
         "the target's sign is flipped: the velocity is x_1 − x_0 (data minus noise)": (noise - x1) * convention,
@@ -159,7 +146,7 @@ def _target_hint(loss, predicted, x1, noise, convention) -> str:
         "the target is the noise x_0; flow matching regresses the velocity x_1 − x_0": noise,
     }
     for message, target in candidates.items():
-        if _close(loss, torch.mean((predicted - target) ** 2)):
+        if loss_matches(loss, torch.mean((predicted - target) ** 2)):
             return "Hint: " + message + "."
     return "Hint: the loss is the MSE between the UNet's output and x_1 − x_0."
 
