@@ -59,28 +59,54 @@ def _fixture_schedule(num_ts: int) -> dict[str, torch.Tensor]:
     return {"betas": 1 - alphas, "alphas": alphas, "alpha_bars": alpha_bars}
 
 
-class _Oracle(nn.Module):
-    """A fake UNet that knows the clean image(s): it returns the exact noise ``(x_t − √ᾱ_t x*) / √(1 − ᾱ_t)``.
+class _TargetOracle(nn.Module):
+    """Base of the fake UNets that know the clean image(s) they should lead to.
 
-    ``zero_based`` picks how ``t/T`` is read (``t ∈ {1..T}`` or ``{0..T−1}``). Targets: one image for every input,
-    or, when ``class_targets`` is given, the target of the (masked) one-hot class, ``uncond_target`` for none.
+    Targets: ``target`` for every input, or, when ``class_targets`` is given, the target of the (masked) one-hot
+    class and ``uncond_target`` for none. :meth:`inputs` reads ``(x, t)`` or ``(x, c, t[, mask])`` and records every
+    ``t`` (``seen_t``) and class vector (``seen_c``) received.
     """
 
-    def __init__(self, schedule, num_ts, target, zero_based=False, class_targets=None, uncond_target=None):
+    def __init__(self, target=None, class_targets=None, uncond_target=None):
         super().__init__()
         self.weight = nn.Parameter(torch.ones(()))
-        self.alpha_bars, self.num_ts, self.target = schedule["alpha_bars"], num_ts, target
-        self.zero_based, self.class_targets, self.uncond_target = zero_based, class_targets, uncond_target
+        self.target, self.class_targets, self.uncond_target = target, class_targets, uncond_target
         self.in_channels, self.num_classes = 1, 10
         self.seen_t: list[torch.Tensor] = []
         self.seen_c: list[torch.Tensor] = []
 
-    def forward(self, x, *args, mask=None):
+    def inputs(self, x, args, mask):
+        """``(c or None, t [N] float64, mask)`` from a forward call's arguments; ``t`` recorded."""
         c, t = (None, args[0]) if len(args) == 1 else (args[0], args[1])
         if len(args) == 3:
             mask = args[2]
         t = torch.as_tensor(t, dtype=torch.float64).reshape(-1).expand(x.shape[0])
         self.seen_t.append(t.detach().clone())
+        return c, t, mask
+
+    def _targets(self, x, c, mask):
+        if c is None:
+            return self.target.expand_as(x)
+        c = F.one_hot(c.long(), 10).double() if c.dim() == 1 else c.double()
+        if mask is not None:
+            c = c * torch.as_tensor(mask).double().reshape(-1, 1)
+        self.seen_c.append(c.detach().clone())
+        return torch.stack([self.class_targets[int(row.argmax())] if row.abs().sum() > 0 else self.uncond_target
+                            for row in c])
+
+
+class _Oracle(_TargetOracle):
+    """A fake UNet that knows the clean image(s): it returns the exact noise ``(x_t − √ᾱ_t x*) / √(1 − ᾱ_t)``.
+
+    ``zero_based`` picks how ``t/T`` is read (``t ∈ {1..T}`` or ``{0..T−1}``); targets as :class:`_TargetOracle`.
+    """
+
+    def __init__(self, schedule, num_ts, target, zero_based=False, class_targets=None, uncond_target=None):
+        super().__init__(target, class_targets, uncond_target)
+        self.alpha_bars, self.num_ts, self.zero_based = schedule["alpha_bars"], num_ts, zero_based
+
+    def forward(self, x, *args, mask=None):
+        c, t, mask = self.inputs(x, args, mask)
         steps = torch.round(t * self.num_ts).long() - (0 if self.zero_based else 1)
         if int(steps.min()) < 0 or int(steps.max()) >= self.num_ts:
             raise CheckFailed(f"the UNet received t/T outside the range of a {self.num_ts}-step schedule "
@@ -90,17 +116,6 @@ class _Oracle(nn.Module):
         target = self._targets(x, c, mask).double()
         eps = (x.double() - ab.sqrt() * target) / (1 - ab).sqrt()
         return eps.to(x.dtype) * self.weight
-
-    def _targets(self, x, c, mask):
-        if c is None:
-            return self.target.expand_as(x)
-        c = F.one_hot(c.long(), 10).double() if c.dim() == 1 else c.double()
-        if mask is not None:
-            c = c * torch.as_tensor(mask).double().reshape(-1, 1)
-        self.seen_c.append(c.detach().clone())
-        targets = torch.stack([self.class_targets[int(row.argmax())] if row.abs().sum() > 0 else self.uncond_target
-                               for row in c])
-        return targets
 
 
 def _either_convention(run: Callable[[bool], str | None]) -> None:

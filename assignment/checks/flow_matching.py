@@ -9,49 +9,24 @@ at ``t_i = i / N`` with steps ``1 / N``, lands exactly on ``x*`` (the last step,
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from .ddpm import _TargetOracle
 from .registry import CheckFailed, _expect, _expect_tensor, _register, _shape, _Skip
 
 
-class _FlowOracle(nn.Module):
-    """A fake UNet returning the exact velocity ``(x* − x_t) / (1 − t)`` towards its target(s).
-
-    Targets: ``target`` for every input, or, with ``class_targets``, the target of the (masked) one-hot class and
-    ``uncond_target`` for none. Records every ``t`` and class vector it receives.
-    """
-
-    def __init__(self, target=None, class_targets=None, uncond_target=None):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(()))
-        self.target, self.class_targets, self.uncond_target = target, class_targets, uncond_target
-        self.in_channels, self.num_classes = 1, 10
-        self.seen_t: list[torch.Tensor] = []
-        self.seen_c: list[torch.Tensor] = []
+class _FlowOracle(_TargetOracle):
+    """A fake UNet returning the exact velocity ``(x* − x_t) / (1 − t)`` towards its target(s) (targets and the
+    record of ``t`` and classes as :class:`.ddpm._TargetOracle`)."""
 
     def forward(self, x, *args, mask=None):
-        c, t = (None, args[0]) if len(args) == 1 else (args[0], args[1])
-        if len(args) == 3:
-            mask = args[2]
-        t = torch.as_tensor(t, dtype=torch.float64).reshape(-1).expand(x.shape[0])
-        self.seen_t.append(t.detach().clone())
+        c, t, mask = self.inputs(x, args, mask)
         if float(t.min()) < 0 or float(t.max()) >= 1:
             raise CheckFailed(f"the UNet received t from {float(t.min()):.3g} to {float(t.max()):.3g}; training draws "
                               "t in [0, 1) and the Euler steps are at t = i / num_ts, i = 0 … num_ts − 1")
         target = self._targets(x, c, mask).double()
         velocity = (target - x.double()) / (1 - t).view(-1, 1, 1, 1)
         return velocity.to(x.dtype) * self.weight
-
-    def _targets(self, x, c, mask):
-        if c is None:
-            return self.target.expand_as(x)
-        c = F.one_hot(c.long(), 10).double() if c.dim() == 1 else c.double()
-        if mask is not None:
-            c = c * torch.as_tensor(mask).double().reshape(-1, 1)
-        self.seen_c.append(c.detach().clone())
-        return torch.stack([self.class_targets[int(row.argmax())] if row.abs().sum() > 0 else self.uncond_target
-                            for row in c])
 
 
 def _loss_with_oracle(fn, conditional: bool, n: int = 256):
