@@ -28,7 +28,10 @@ def given_names(task: dict[str, Any], device: str, dtype: torch.dtype) -> dict[s
     stage_1 = given["stage_1"]
     add_variance = given["add_variance"]
 
-    def recorded_add_variance(predicted_variance: torch.Tensor, t: Any, image: torch.Tensor) -> torch.Tensor:
+    def recorded_add_variance(predicted_variance: torch.Tensor, t: Any, image: torch.Tensor, *extra: Any,
+                              **extra_named: Any) -> torch.Tensor:
+        """The given ``add_variance``, recorded. Extra arguments are ignored: some course offerings' helper also
+        took ``stage_1`` or the scheduler (``add_variance(v, t, image, stage_1)``), and submissions call it so."""
         out = add_variance(predicted_variance, t, image)
         if _log is not None and len(_log["av"]) < 400:
             _log["av"].append({"var": _cpu(predicted_variance), "t": torch.tensor(float(_scalar(t))),

@@ -85,7 +85,8 @@ def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i
         t, t_prev = TIMESTEPS[i], TIMESTEPS[i + 1]
         if int(round(float(call["t"]))) != t:
             return False, f"step {k}: add_variance received t = {float(call['t']):g}, expected t = {t} (the current timestep, before the step)"
-        accepted, var, alternatives = _predictions(o, kind, x, t, p1, p2)
+        accepted, variances, alternatives = _predictions(o, kind, x, t, p1, p2)
+        var = variances[0]
         # x̂_0 may be clamped to [-1, 1] before the update (SPEC §4)
         means = [o.update(x, eps, t, t_prev, clamp=clamp) for eps in accepted for clamp in (False, True)]
         pre = means[0]
@@ -101,11 +102,11 @@ def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i
             got, after = nxt - after, nxt
         if min(max_diff(got, mean) for mean in means) > _tol(pre):
             return False, f"step t = {t} → {t_prev}: " + _hint(o, got, x, t, t_prev, alternatives(), kind)
-        if max_diff(call["var"], var) > _tol(var):
+        if min(max_diff(call["var"], v) for v in variances) > _tol(var):
             alternatives = alternatives()
             if "guided variance" in alternatives and max_diff(call["var"], alternatives["guided variance"][1]) <= _tol(var):
                 return False, f"step t = {t}: guidance was applied to the variance; pass the conditional prediction's variance (channels 3:) to add_variance"
-            return False, f"step t = {t}: the variance passed to add_variance is not {'the mean of the two conditional predictions (channels 3:, the upside-down one flipped back)' if kind == 'flip' else 'the mean of the two conditional predictions (channels 3:)' if kind == 'hybrid' else 'the conditional prediction’s channels 3:'}"
+            return False, f"step t = {t}: the variance passed to add_variance is not {_VARIANCE_WANTED.get(kind, _VARIANCE_WANTED['cfg'])}"
         x = after
         if inpaint is not None:
             original, mask = inpaint
@@ -170,16 +171,27 @@ def _first_call_at(calls: list[dict[str, torch.Tensor]], t: int, step: int) -> i
     raise ValueError(f"no UNet call at t = {t} (step {step})")
 
 
+#: What the feedback asks add_variance to receive, per loop kind.
+_VARIANCE_WANTED = {
+    "cfg": "the conditional prediction’s channels 3:",
+    "flip": ("the mean of the two conditional predictions (channels 3:, the upside-down one flipped back), or one "
+             "prompt's conditional prediction (the upside-down one flipped back)"),
+    "hybrid": "the mean of the two conditional predictions (channels 3:), or one prompt's conditional prediction",
+}
+
+
 def _predictions(o: Oracle, kind: str, x: torch.Tensor, t: int, p1: torch.Tensor, p2: torch.Tensor | None):
-    """``(accepted ε's, variance, alternatives)`` for a loop kind.
+    """``(accepted ε's, accepted variances, alternatives)`` for a loop kind.
 
     ``accepted``: the ε's of correct implementations (for the hybrid, torchvision's reflect-padded blur or a
-    zero-padded convolution, both allowed by SPEC §4). ``alternatives()`` computes, only when a step fails,
-    ``{hint: (ε_bug, variance_bug)}`` for common bugs, so a correct submission costs no extra UNet calls.
+    zero-padded convolution, both allowed by SPEC §4). The variances: the conditional prediction's; for the two
+    illusions the mean of the two conditional predictions first, then either prompt's own (the course leaves the
+    illusions' variance open, and real submissions pass prompt 1's). ``alternatives()`` computes, only when a step
+    fails, ``{hint: (ε_bug, variance_bug)}`` for common bugs, so a correct submission costs no extra UNet calls.
     """
     if kind == "plain":
         eps, var = o.predict(x, t, p1)
-        return [eps], var, dict
+        return [eps], [var], dict
     if kind == "cfg":
         eps, var, eps_c, eps_u = o.guided(x, t, p1)
 
@@ -194,7 +206,7 @@ def _predictions(o: Oracle, kind: str, x: torch.Tensor, t: int, p1: torch.Tensor
                 "guided variance": (eps, var_u + SCALE * (var - var_u)),
             }
 
-        return [eps], var, cfg_alternatives
+        return [eps], [var], cfg_alternatives
     if kind == "flip":
         e1, v1, _, _ = o.guided(x, t, p1)
         e2, v2, _, _ = o.guided(_flip(x), t, p2)
@@ -206,14 +218,16 @@ def _predictions(o: Oracle, kind: str, x: torch.Tensor, t: int, p1: torch.Tensor
             e2r, v2r, _, _ = o.guided(x.flip(2, 3), t, p2)
             alt["flip upside down (reverse dim 2); a 180° rotation also mirrors left-right"] = ((e1 + e2r.flip(2, 3)) / 2, (v1 + v2r.flip(2, 3)) / 2)
             alt["flip ε_2 back after the UNet call: ε_2 = flip(ε̂(flip(x_t), p_2))"] = ((e1 + e2) / 2, (v1 + v2) / 2)
+            _, v1u = o.predict(x, t, o.uncond)
+            alt["guided variance"] = ((e1 + _flip(e2)) / 2, v1u + SCALE * (v1 - v1u))
             return alt
 
-        return [(e1 + _flip(e2)) / 2], (v1 + _flip(v2)) / 2, flip_alternatives
+        return [(e1 + _flip(e2)) / 2], [(v1 + _flip(v2)) / 2, v1, _flip(v2)], flip_alternatives
     e1, v1, _, _ = o.guided(x, t, p1)
     e2, v2, _, _ = o.guided(x, t, p2)
     low = lambda e: TF.gaussian_blur(e, [HYBRID_KERNEL, HYBRID_KERNEL], [HYBRID_SIGMA, HYBRID_SIGMA])  # noqa: E731
     zlow = lambda e: _zero_padded_blur(e, HYBRID_KERNEL, HYBRID_SIGMA)  # noqa: E731
-    return [low(e1) + e2 - low(e2), zlow(e1) + e2 - zlow(e2)], (v1 + v2) / 2, lambda: {
+    return [low(e1) + e2 - low(e2), zlow(e1) + e2 - zlow(e2)], [(v1 + v2) / 2, v1, v2], lambda: {
         "low-pass and high-pass are swapped: ε = lowpass(ε_1) + highpass(ε_2)": (low(e2) + e1 - low(e1), (v1 + v2) / 2),
     }
 
