@@ -4,9 +4,19 @@ knows the data point, and the ``FlowMatching`` module.
 The oracle: for data ``x_1 = x*`` the interpolation ``x_t = (1 − t) x_0 + t x*`` has the exact velocity
 ``x* − x_0 = (x* − x_t) / (1 − t)``. Training with it gives loss 0; Euler sampling with it from any start,
 at ``t_i = i / N`` with steps ``1 / N``, lands exactly on ``x*`` (the last step, at ``1 − t = 1/N``, closes the gap).
+The reversed convention (``t = 0`` data: ``x_t = t x_0 + (1 − t) x*``, velocity ``x_0 − x* = (x_t − x*) / t``,
+sampling from ``t = 1`` down with ``x ← x − u/N``) is accepted as well, as the autograder accepts it.
+
+How a sampler is written does not matter: the checks pass ``seed`` and ``num_samples`` (or ``guidance_scale``) by
+name where the function has them, and accept the images alone, ``(images, frames)`` with frames a list or a
+stacked tensor, and any number of samples when ``num_samples`` is not a parameter.
 """
 
 from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -16,22 +26,74 @@ from .registry import CheckFailed, _expect, _expect_tensor, _register, _shape, _
 
 
 class _FlowOracle(_TargetOracle):
-    """A fake UNet returning the exact velocity ``(x* − x_t) / (1 − t)`` towards its target(s) (targets and the
-    record of ``t`` and classes as :class:`.ddpm._TargetOracle`)."""
+    """A fake UNet returning the exact velocity towards its target(s): ``(x* − x_t) / (1 − t)``, or with
+    ``reversed_time`` ``(x_t − x*) / t`` (targets and the record of ``t`` and classes as :class:`.ddpm._TargetOracle`)."""
+
+    def __init__(self, target=None, class_targets=None, uncond_target=None, reversed_time=False):
+        super().__init__(target, class_targets, uncond_target)
+        self.reversed_time = reversed_time
 
     def forward(self, x, *args, mask=None):
         c, t, mask = self.inputs(x, args, mask)
-        if float(t.min()) < 0 or float(t.max()) >= 1:
+        left = t if self.reversed_time else 1 - t  # how far the data still is, in time
+        if float(t.min()) < 0 or float(t.max()) > 1 or float(left.min()) <= 0:
             raise CheckFailed(f"the UNet received t from {float(t.min()):.3g} to {float(t.max()):.3g}; training draws "
                               "t in [0, 1) and the Euler steps are at t = i / num_ts, i = 0 … num_ts − 1")
         target = self._targets(x, c, mask).double()
-        velocity = (target - x.double()) / (1 - t).view(-1, 1, 1, 1)
-        return velocity.to(x.dtype) * self.weight
+        velocity = (target - x.double()) / left.view(-1, 1, 1, 1)
+        return (-velocity if self.reversed_time else velocity).to(x.dtype) * self.weight
 
 
-def _loss_with_oracle(fn, conditional: bool, n: int = 256):
+def _either_direction(run: Callable[[bool], str | None]) -> None:
+    """Pass if the check passes with ``t = 0`` as noise (the course's) or as data (reversed, used consistently)."""
+    problems = []
+    for reversed_time in (False, True):
+        try:
+            problem = run(reversed_time)
+        except CheckFailed as failure:
+            problem = str(failure)
+        if problem is None:
+            return
+        problems.append(problem)
+    raise CheckFailed(problems[0])
+
+
+def _call(fn: Callable, positional: list, optional: list[tuple[str, Any]], by_position: bool = True
+          ) -> tuple[Any, set[str]]:
+    """``fn(*positional, ...)`` with each optional argument passed by its name when ``fn`` has that parameter (or
+    ``**kwargs``), else (``by_position``) in its position when ``fn`` takes one more positional argument there, else
+    left out. Returns the output and the names of the optional arguments passed."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return fn(*positional, *(value for _, value in optional)), {name for name, _ in optional}
+    kinds = inspect.Parameter
+    names = {p.name for p in params if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)}
+    var_kw = any(p.kind == kinds.VAR_KEYWORD for p in params)
+    var_pos = any(p.kind == kinds.VAR_POSITIONAL for p in params)
+    slots = sum(p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD) for p in params)
+    args, kwargs, passed = list(positional), {}, set()
+    for name, value in optional:
+        if name in names or var_kw:
+            kwargs[name] = value
+        elif by_position and not kwargs and (len(args) < slots or var_pos):
+            args.append(value)
+        else:
+            continue
+        passed.add(name)
+    return fn(*args, **kwargs), passed
+
+
+def _images_of(out) -> torch.Tensor:
+    """The images of a sampler's output: the output itself, or the first item of ``(images, frames)``."""
+    images = out[0] if isinstance(out, (tuple, list)) and len(out) > 0 else out
+    _expect(torch.is_tensor(images), f"should return the images (a tensor) or (images, frames), got {_shape(out)}")
+    return images
+
+
+def _loss_with_oracle(fn, conditional: bool, n: int = 256, reversed_time: bool = False):
     x1 = torch.rand(n, 1, 28, 28, dtype=torch.float64).float()
-    oracle = _FlowOracle()
+    oracle = _FlowOracle(reversed_time=reversed_time)
     oracle._targets = lambda x, c, mask: x1.double()  # every sample's data point is its own x_1
     loss = fn(oracle, x1, torch.arange(n) % 10, 0.1, 50) if conditional else fn(oracle, x1, 50)
     _expect(torch.is_tensor(loss) and loss.dim() == 0, f"should return a scalar tensor, got {_shape(loss)}")
@@ -42,10 +104,15 @@ def _loss_with_oracle(fn, conditional: bool, n: int = 256):
 def _forward_checks(name: str, conditional: bool) -> None:
     @_register(name, f"{name} with the exact velocity predictor gives loss 0 (x_t, t and the target x_1 − x_0 agree)")
     def oracle(fn, ns):
-        loss, _ = _loss_with_oracle(fn, conditional)
-        _expect(loss.item() < 1e-3,
-                f"the loss is {loss.item():.4g}, expected 0 for a UNet that predicts the true velocity: check "
-                "x_t = (1 − t) x_0 + t x_1 (t = 0 is noise, t = 1 data), the target x_1 − x_0, and that the UNet gets t")
+        def run(reversed_time):
+            loss, _ = _loss_with_oracle(fn, conditional, reversed_time=reversed_time)
+            if loss.item() < 1e-3:
+                return None
+            return (f"the loss is {loss.item():.4g}, expected 0 for a UNet that predicts the true velocity: check "
+                    "x_t = (1 − t) x_0 + t x_1 (t = 0 is noise, t = 1 data), the target x_1 − x_0, and that the UNet "
+                    "gets t")
+
+        _either_direction(run)
 
     @_register(name, f"{name} draws t uniformly in [0, 1), one per image")
     def times(fn, ns):
@@ -76,74 +143,120 @@ def _class_fm_dropout(fn, ns):
         _expect(lo <= dropped <= hi, f"p_uncond = {p}: {dropped:.1%} of the classes were dropped")
 
 
-def _images_of(out) -> torch.Tensor:
-    return out[0] if isinstance(out, tuple) else out
-
-
 def _sampler_checks(name: str, conditional: bool) -> None:
     def call(fn, unet, num_ts, seed, gamma=5.0, n=3):
+        """``(images, n)``: the sampler's images, and how many it had to return (any number when it has no
+        ``num_samples`` parameter)."""
         if conditional:
-            return fn(unet, torch.arange(1, n + 1), (28, 28), num_ts, gamma, seed)
-        return fn(unet, (28, 28), num_ts, seed, n)
+            out, _ = _call(fn, [unet, torch.arange(1, n + 1) % 10, (28, 28), num_ts],
+                           [("guidance_scale", gamma), ("seed", seed)])
+            return _images_of(out), n
+        out, passed = _call(fn, [unet, (28, 28), num_ts], [("seed", seed), ("num_samples", n)])
+        images = _images_of(out)
+        return images, (n if "num_samples" in passed or images.dim() != 4 else images.shape[0])
 
-    @_register(name, f"{name}: shapes, frames, and the same seed gives the same images")
+    @_register(name, f"{name}: the images' shape, and the same seed gives the same images")
     def shapes(fn, ns):
         unet = _ZeroVelocity()
-        out1, out2, out3 = (call(fn, unet, 8, seed) for seed in (0, 0, 1))
-        _expect(isinstance(out1, tuple) and len(out1) == 2, "should return (images, frames)")
-        images, frames = out1
-        _expect_tensor(images, (3, 1, 28, 28), "images")
-        _expect(isinstance(frames, list) and len(frames) >= 2, "frames should be a list of snapshots (at least 2)")
-        for frame in frames:
-            _expect_tensor(frame, (3, 1, 28, 28), "each frame")
-        _expect(torch.equal(images.cpu(), _images_of(out2).cpu()), "the same seed should give the same images")
-        _expect(not torch.equal(images.cpu(), _images_of(out3).cpu()), "a different seed should give different images")
+        (images, n), (again, _), (other, _) = (call(fn, unet, 8, seed) for seed in (0, 0, 1))
+        _expect_tensor(images, (n, 1, 28, 28), "images")
+        _expect(torch.equal(images.cpu(), again.cpu()), "the same seed should give the same images")
+        _expect(not torch.equal(images.cpu(), other.cpu()), "a different seed should give different images")
 
     @_register(name, f"{name}: a constant velocity u = 1 moves x by exactly 1 (num_ts steps of 1/num_ts)")
     def step_size(fn, ns):
-        still = _images_of(call(fn, _ZeroVelocity(), 8, 0)).detach().cpu().double()
-        moved = _images_of(call(fn, _ZeroVelocity(shift=1.0), 8, 0)).detach().cpu().double()
+        still = call(fn, _ZeroVelocity(), 8, 0)[0].detach().cpu().double()
+        moving = _ZeroVelocity(shift=1.0)
+        moved = call(fn, moving, 8, 0)[0].detach().cpu().double()
+        _expect(still.shape == moved.shape, f"the images' shape changed with the UNet: {_shape(still)} vs {_shape(moved)}")
+        # t = 0 is noise: x moves along u; the reversed convention (the first step at t = 1) moves against it.
+        direction = -1.0 if moving.first_t is not None and abs(moving.first_t - 1) < 1e-6 else 1.0
         distance = (moved - still).mean().item()
-        _expect(abs(distance - 1) < 1e-4 and (moved - still).std().item() < 1e-4,
+        reversed_hint = (" (your first step is at t = 1: sampling from t = 1 down treats t = 1 as noise, so each step "
+                         "is x ← x − (1/num_ts) · u and the steps add up to −u; with t = 0 as noise, as in the course's "
+                         "training, start at t = 0)") if direction < 0 else ""
+        _expect(abs(distance - direction) < 1e-4 and (moved - still).std().item() < 1e-4,
                 f"x moved by {distance:.4g} on average; Euler steps x ← x + (1/num_ts) · u, num_ts of them from t = 0, "
-                "add up to exactly u: check the step size and the number of steps")
+                f"add up to exactly u: check the step size and the number of steps{reversed_hint}")
 
     @_register(name, f"{name} with the exact velocity field lands on the data point" +
                (" (γ = 1: conditional; γ = 0: unconditional)" if conditional else ""))
     def oracle(fn, ns):
         target = torch.rand(1, 28, 28, generator=torch.Generator().manual_seed(1))
         class_targets = [torch.full((1, 28, 28), k / 10) for k in range(10)]
-        unet = _FlowOracle(target, class_targets, -target)
         hint = "check the Euler update x ← x + (1/num_ts) · u(x, t) at t = i / num_ts, i = 0 … num_ts − 1"
-        if not conditional:
-            images = _images_of(call(fn, unet, 12, 0, n=2))
-            _compare(images, target.expand(2, 1, 28, 28), f"the samples are not the data point: {hint}")
-            return
-        for gamma, wanted, what in (
-            (1.0, torch.stack([class_targets[1], class_targets[2]]), "γ = 1 should follow the conditional velocity"),
-            (0.0, (-target).expand(2, 1, 28, 28), "γ = 0 should follow the unconditional velocity"),
-        ):
-            images = _images_of(call(fn, unet, 12, 0, gamma, n=2))
-            _compare(images, wanted, f"{what}: check u = u_u + γ (u_c − u_u) and {hint[6:]}")
+
+        def run(reversed_time):
+            unet = _FlowOracle(target, class_targets, -target, reversed_time)
+            if not conditional:
+                images, n = call(fn, unet, 12, 0, n=2)
+                return _compare(images, target.expand(n, 1, 28, 28), f"the samples are not the data point: {hint}")
+            for gamma, wanted, what in (
+                (1.0, torch.stack([class_targets[1], class_targets[2]]), "γ = 1 should follow the conditional velocity"),
+                (0.0, (-target).expand(2, 1, 28, 28), "γ = 0 should follow the unconditional velocity"),
+            ):
+                images, _ = call(fn, unet, 12, 0, gamma, n=2)
+                problem = _compare(images, wanted, f"{what}: check u = u_u + γ (u_c − u_u) and {hint[6:]}")
+                if problem:
+                    return problem
+            return None
+
+        _either_direction(run)
+
+    if conditional:
+        @_register(name, f"{name} keeps every class on the conditional branch (class dropout is for training only)")
+        def keeps_class(fn, ns):
+            n, num_ts = 16, 6
+            unet = _ClassRecorder()
+            call(fn, unet, num_ts, 0, n=n)
+            _expect(bool(unet.seen_c), "the UNet never received a class")
+            rows = torch.cat(unet.seen_c)
+            conditional_rows = rows[rows.abs().sum(dim=1) > 0]
+            _expect(len(conditional_rows) >= n * num_ts,
+                    f"{n * num_ts - len(conditional_rows)} of the {n * num_ts} conditional velocities (one per image and "
+                    "step) had their class dropped (zeroed) while sampling: class dropout belongs to training only; "
+                    "the unconditional velocity comes from the zero class vector (mask = 0)")
 
 
-def _compare(images: torch.Tensor, wanted: torch.Tensor, message: str) -> None:
+def _compare(images: torch.Tensor, wanted: torch.Tensor, message: str) -> str | None:
+    if images.shape != wanted.shape:
+        return f"the images should have shape {list(wanted.shape)}, got {_shape(images)}"
     error = (images.detach().cpu().double() - wanted.double()).abs().max().item()
-    _expect(error < 1e-3, f"{message} (max error {error:.3g})")
+    return None if error < 1e-3 else f"{message} (max error {error:.3g})"
 
 
 class _ZeroVelocity(nn.Module):
     """A stand-in UNet that predicts zero velocity, or the constant ``shift`` (any conditioning accepted): samples
-    stay the start noise, or move by exactly ``shift``."""
+    stay the start noise, or move by exactly ``shift``. ``first_t`` is the time of its first call."""
 
     def __init__(self, shift: float = 0.0):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(()))
         self.in_channels, self.num_classes = 1, 10
         self.shift = shift
+        self.first_t: float | None = None
 
     def forward(self, x, *args, **kwargs):
+        if self.first_t is None:
+            t = kwargs.get("t", args[0] if len(args) == 1 else args[1] if len(args) >= 2 else None)
+            if t is not None:
+                self.first_t = float(torch.as_tensor(t, dtype=torch.float64).reshape(-1)[0])
         return x * self.weight + self.shift
+
+
+class _ClassRecorder(_TargetOracle):
+    """A stand-in class-conditioned UNet that predicts zero velocity and records the class vectors it receives
+    (after ``mask``), whatever the times."""
+
+    def __init__(self):
+        zero = torch.zeros(1, 28, 28)
+        super().__init__(zero, [zero] * 10, zero)
+
+    def forward(self, x, *args, mask=None):
+        c, _, mask = self.inputs(x, args, mask)
+        if c is not None:
+            self._targets(x, c, mask)
+        return x * 0 * self.weight
 
 
 _sampler_checks("time_fm_sample", conditional=False)
@@ -156,8 +269,14 @@ def _check_flow(flow: nn.Module, c: torch.Tensor | None) -> None:
     _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
     _expect(abs(loss.item() - 4 / 3) < 0.25,
             f"with a UNet predicting zero velocity the loss should be ≈ E[(x_1 − x_0)²] ≈ 1.33, got {loss.item():.3f}")
-    out = flow.sample(num_samples=3) if c is None else flow.sample(c=c[:3], guidance_scale=5.0)
-    _expect_tensor(_images_of(out), (3, 1, 28, 28), "sample(...) images" if c is None else "sample(c=[0, 1, 2]) images")
+    if c is None:
+        out, passed = _call(flow.sample, [], [("num_samples", 3)], by_position=False)
+        images = _images_of(out)
+        n = 3 if "num_samples" in passed or images.dim() != 4 else images.shape[0]
+        _expect_tensor(images, (n, 1, 28, 28), "sample(...) images")
+    else:
+        out, _ = _call(flow.sample, [c[:3]], [("guidance_scale", 5.0)], by_position=False)
+        _expect_tensor(_images_of(out), (3, 1, 28, 28), "sample(c=[0, 1, 2]) images")
 
 
 @_register("FlowMatching", "FlowMatching, time only: forward(x) gives a scalar loss; sample(num_samples=3) gives 3 images")
