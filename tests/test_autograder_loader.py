@@ -80,3 +80,23 @@ def test_oversized_file(tmp_path):
 
 def test_missing_file(tmp_path):
     assert load_submission(tmp_path / "nope.py").problems
+
+
+def test_a_cheap_top_level_object_the_functions_read_is_kept_in_its_place(tmp_path):
+    """``criterion = nn.MSELoss()`` read by ``ddpm_forward`` runs (the notebook's last assignment, after the class it
+    builds); training, data loading and objects no function reads stay skipped."""
+    sub = load_submission(_notebook(tmp_path / "b.ipynb", [
+        "import torch.nn as nn\ncriterion = nn.L1Loss()\n",
+        "class Net(nn.Module):\n    pass\n",
+        "criterion = nn.MSELoss()\nnet = Net().to(device)\nmodel = Net()\nloader = DataLoader(MNIST('.'))\n"
+        "trained = train(Net())\nweights = torch.load('w.pth')\n",
+        "def ddpm_forward(unet, x):\n    return criterion(unet(x), x) + net(x).sum() + loader + trained + weights\n",
+    ]))
+    kept = [s.code for s in sub.statements]
+    assert "criterion = nn.MSELoss()" in kept and "net = Net().to(device)" in kept, kept
+    assert "criterion = nn.L1Loss()" not in kept  # the later assignment is the one the notebook's functions saw
+    assert kept.index("net = Net().to(device)") > next(i for i, c in enumerate(kept) if c.startswith("class Net"))
+    for skipped in ("model = Net()", "loader = DataLoader", "trained = train", "weights = torch.load"):
+        assert not any(c.startswith(skipped) for c in kept), (skipped, kept)
+        assert any(skipped.split(" = ")[1].split("(")[0] in s for s in sub.skipped), (skipped, sub.skipped)
+    assert not any("MSELoss" in s for s in sub.skipped)

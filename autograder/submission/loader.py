@@ -2,10 +2,15 @@
 
 From each code cell only top-level imports, function and class definitions and simple assignments are
 kept; everything else (training loops, plots, DeepFloyd loading, ``!pip``/``%%bash`` cells, expression
-statements) is skipped and listed in :attr:`Submission.skipped`. Assignments to the given names
-(``stage_1``, ``device``, …) are skipped too: the grader binds those to its own models. A cell that does not
-parse is skipped with a message; problems with the file itself (not JSON, another kernel language, too
-large, empty) become :attr:`Submission.problems`, which the results file reports instead of crashing.
+statements) is skipped and listed in :attr:`Submission.skipped`. One exception: a top-level assignment that
+calls something (``criterion = nn.MSELoss()``, ``unet = TimeConditionalUNet(1, 10, 64).to(device)``) is kept
+when the submission's functions or classes read that name and every call in it is a cheap constructor (a
+``torch``/``torch.nn`` object, one of the submission's own classes, or an allowed call), because the
+functions would otherwise fail with a ``NameError`` the notebook never showed (:func:`_keep_needed`).
+Assignments to the given names (``stage_1``, ``device``, …) are skipped too: the grader binds those to its own
+models. A cell that does not parse is skipped with a message; problems with the file itself (not JSON, another
+kernel language, too large, empty) become :attr:`Submission.problems`, which the results file reports instead
+of crashing.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +67,8 @@ class Submission:
     statements: list[Statement] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    deferred: list[tuple[int, Statement, list[str], str]] = field(default_factory=list, repr=False)
+    """Skipped assignments that call something: ``(position among statements, statement, calls, why skipped)``."""
 
     @property
     def defined_names(self) -> set[str]:
@@ -104,6 +112,7 @@ def load_submission(path: str | Path) -> Submission:
         cells = [("file", text)]
     for label, source in cells:
         _extract(label, source, submission)
+    _keep_needed(submission)
     if not submission.statements and not submission.problems:
         submission.problems.append("no function, class or import definitions were found in the submission")
     return submission
@@ -194,12 +203,17 @@ def _keep(label: str, tree: ast.Module, cleaned: list[str], submission: Submissi
             continue  # a docstring
         kind, names, why = _classify(node)
         origin = f"{label}, line {node.lineno}"
-        if why:
-            submission.skipped.append(f"{origin}: {why}")
-            continue
         decorators = getattr(node, "decorator_list", [])
         start = min([node.lineno] + [d.lineno for d in decorators])
         segment = "\n".join(cleaned[start - 1: node.end_lineno])
+        if why:
+            submission.skipped.append(f"{origin}: {why}")
+            if kind == "assign" and why.startswith("calls ") and isinstance(node, ast.Assign):
+                calls = [_dotted(n.func) or (f".{n.func.attr}" if isinstance(n.func, ast.Attribute) else "")
+                         for n in ast.walk(node.value) if isinstance(n, ast.Call)]
+                statement = Statement(segment, origin, start, kind, names)
+                submission.deferred.append((len(submission.statements), statement, calls, f"{origin}: {why}"))
+            continue
         submission.statements.append(Statement(segment, origin, start, kind, names))
 
 
@@ -229,6 +243,60 @@ def _classify(node: ast.stmt) -> tuple[str, list[str], str | None]:
     if isinstance(node, ast.Try) and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in node.body):
         return "import", [], None
     return type(node).__name__.lower(), [], f"top-level {type(node).__name__} statement (not run by the grader)"
+
+
+CHEAP_CALL_PREFIXES = ("nn.", "torch.nn.", "F.", "torch.", "math.", "np.", "numpy.")
+NOT_CHEAP_CALLS = {"torch.load", "torch.hub.load", "np.load", "numpy.load", "torch.compile"}
+
+
+def _keep_needed(submission: Submission) -> None:
+    """Keep the deferred assignments whose names the kept functions and classes read and nothing kept defines.
+
+    Each goes back in its notebook position (so the classes it constructs are defined first); a deferred
+    assignment that still fails while grading costs only the names it defines, like any kept assignment.
+    """
+    if not submission.deferred:
+        return
+    defined = {name for s in submission.statements for name in s.names} | set(GIVEN_NAMES)
+    classes = {s.names[0] for s in submission.statements if s.kind == "def" and _is_class(s.code)}
+    wanted = set()
+    for statement in submission.statements:
+        if statement.kind == "def":
+            wanted |= _free_names(statement.code)
+    chosen: dict[str, tuple[int, Statement, str]] = {}
+    for position, statement, calls, why in submission.deferred:
+        needed = [n for n in statement.names if n in wanted and n not in defined]
+        cheap = all(c and c not in NOT_CHEAP_CALLS and (c in ALLOWED_CALLS or c in classes or c.startswith(CHEAP_CALL_PREFIXES)
+                                                          or c.rsplit(".", 1)[-1] in ALLOWED_METHODS) for c in calls)
+        if needed and cheap:
+            for name in needed:
+                chosen[name] = (position, statement, why)  # the notebook's last assignment of the name wins
+    for position, statement, why in sorted({id(v[1]): v for v in chosen.values()}.values(), key=lambda v: v[0], reverse=True):
+        submission.statements.insert(position, statement)
+        if why in submission.skipped:
+            submission.skipped.remove(why)
+
+
+def _is_class(code: str) -> bool:
+    try:
+        return isinstance(ast.parse(textwrap.dedent(code)).body[0], ast.ClassDef)
+    except (SyntaxError, IndexError):
+        return False
+
+
+def _free_names(code: str) -> set[str]:
+    """Names a function or class definition reads but does not bind itself (parameters, local stores)."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        return set()
+    loads, stores = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loads if isinstance(node.ctx, ast.Load) else stores).add(node.id)
+        elif isinstance(node, ast.arg):
+            stores.add(node.arg)
+    return loads - stores
 
 
 def _disallowed_call(value: ast.expr) -> str | None:
