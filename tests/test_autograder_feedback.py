@@ -42,7 +42,7 @@ def _course_style_notebook(path: Path) -> tuple[Path, int]:
         md("# Part A: the power of diffusion models"),
         code("!pip install diffusers \\\n    transformers \\\n    accelerate mediapy"),
         md("## Setup"),
-        code("import torch\nimport mediapy as media\nfrom google.colab import drive"),
+        code("import torch\nimport mediapy as media\nimport matplotlib.pyplot as plt\nfrom google.colab import drive"),
         md("Look up the prompts used below."),
         code("rocket = prompt_embeds_dict['a rocket ship']"),
         md("## The reference's loops (as a student would have them)"),
@@ -101,6 +101,15 @@ def test_harmless_top_level_lines_are_listed_calmly_not_as_errors(graded):
     assert calm and "google" in calm[0] and "KeyError" in calm[0], report.notes
     assert not any(n.startswith("Error while defining") for n in report.notes), report.notes
     assert not any("syntax error" in n for n in report.notes), report.notes  # the `!pip install \` continuation lines
+
+
+def test_no_library_noise_from_the_sandbox_is_shown_as_the_students_output(graded):
+    """matplotlib loads fontconfig, which printed "Fontconfig error: Cannot load default config file" under
+    "your code printed" in every test while the sandbox hid /etc/fonts."""
+    course, _, solution_b = graded
+    for report in (course, solution_b):
+        noisy = [t.name for t in report.tests if "Fontconfig" in t.output]
+        assert not noisy, noisy
 
 
 def test_no_library_wrapper_is_blamed_on_the_student(graded):

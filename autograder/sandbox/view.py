@@ -9,7 +9,7 @@
 * of the kit's checkout, only what the child imports or reads: ``assignment/``, ``graph_training/`` and the data
   files of ``data/`` (not the reference's trained weights, not the builders) — the editable install's finder still
   points at the checkout, where ``solutions``, ``autograder``, ``tests`` … simply do not exist;
-* from ``/etc`` only what the dynamic linker and Python read (``ld.so.cache``, ``ld.so.conf*``, ``localtime``,
+* from ``/etc`` only what the dynamic linker, Python and fontconfig read (``ld.so.cache``, ``ld.so.conf*``, ``fonts``, ``localtime``,
   ``alternatives`` …) plus a synthesized minimal ``passwd``, ``group``, ``hosts`` and ``nsswitch.conf``;
 * the sandbox's own work folder at :data:`INNER_WORK` (read-write: the child code, its statements, each group's
   spec, inputs and outputs), a private empty ``/tmp``, ``/var/tmp`` and ``/dev/shm``;
@@ -48,7 +48,7 @@ DATA_HIDDEN = ("reference_models",)
 #: Packages of the kit that must not be importable in the child (masked where installed into site-packages).
 HIDDEN_PACKAGES = ("solutions", "autograder", "tests", "benchmarks")
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
-ETC_KEPT = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "os-release", "alternatives")
+ETC_KEPT = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "os-release", "alternatives", "fonts")
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 TMPFS_MB = 512
 
