@@ -74,6 +74,10 @@ def dropout_outcome(run: ChildRun, cases: Iterable[tuple[str, torch.Tensor, floa
         kept = (cvec - one_hot).abs().amax(dim=1) < 1e-6
         dropped = cvec.abs().amax(dim=1) < 1e-6
         if not bool((kept | dropped).all()):
+            digit_zero = (cvec - F.one_hot(torch.zeros_like(classes), 10).float()).abs().amax(dim=1) < 1e-6
+            if bool((kept | digit_zero).all()):
+                return 0.0, ("dropped classes became digit 0 (the one-hot of class 0), not the zero vector: drop a class "
+                             "by zeroing its one-hot vector (the UNet's mask = 0), not by multiplying the class index")
             return 0.0, "each class vector must be the one-hot class or all zeros (dropped)"
         fraction = float(dropped.float().mean())
         n = one_hot.shape[0]
