@@ -70,12 +70,18 @@ def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i
         return False, (f"add_variance was called {len(av)} times with t = {got_t}; expected {n_steps} steps "
                        f"t = {TIMESTEPS[i_start:-1]} (from timesteps[i_start] to timesteps[-2]): off by one in the loop?")
     x = x_start
+    forced_first = False  # inpainting that re-imposes the original at the start of each step, at its own t
     if inpaint is not None or start_from is not None:
         if not unet_calls:
             return False, "the UNet was never called"
         x = unet_calls[0]["x"][:1]
         if inpaint is not None and not matches_a_draw(x, draws, NOISE_ATOL):
-            return False, "inpainting must start from pure noise (randn_like(original_image)) at timesteps[0]"
+            forced_first = _forced_noise(x, *inpaint, TIMESTEPS[0], o, draws)
+            if not forced_first and _forced_noise(x, *inpaint, TIMESTEPS[1], o, draws):
+                return False, (f"the original is re-noised at the wrong timestep: blending at the top of the step at "
+                               f"t = {TIMESTEPS[0]}, use forward(original_image, t), not t' = {TIMESTEPS[1]}")
+            if not forced_first:
+                return False, "inpainting must start from pure noise (randn_like(original_image)) at timesteps[0]"
         if start_from is not None:
             ab = o.alphas_cumprod[TIMESTEPS[i_start]].double()
             if not matches_a_draw((x.double() - ab.sqrt() * start_from.double()) / (1 - ab).sqrt(), draws, NOISE_ATOL):
@@ -108,7 +114,8 @@ def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i
                 return False, f"step t = {t}: guidance was applied to the variance; pass the conditional prediction's variance (channels 3:) to add_variance"
             return False, f"step t = {t}: the variance passed to add_variance is not {_VARIANCE_WANTED.get(kind, _VARIANCE_WANTED['cfg'])}"
         x = after
-        if inpaint is not None:
+        if inpaint is not None and not (forced_first and k + 1 == len(av)):
+            # (a loop that forces at the start of each step leaves its last step's image as it is)
             original, mask = inpaint
             nxt = unet_calls[_first_call_at(unet_calls, TIMESTEPS[i + 1], k + 1)]["x"][:1] if k + 1 < len(av) else record.tensors.get("out")
             if nxt is None or tuple(nxt.shape) != tuple(x.shape):
@@ -256,6 +263,17 @@ def _check_inpaint_step(nxt, x_after, original, mask, t, t_prev, o: Oracle, draw
         if _matches_on(eps, draws, keep):
             return "" if not label else "where mask = 0 the original is re-noised at the wrong timestep" + label
     return "where mask = 0 the image must be forward(original_image, t') with fresh noise"
+
+
+def _forced_noise(x: torch.Tensor, original: torch.Tensor, mask: torch.Tensor, t: int, o: Oracle,
+                  draws: list[torch.Tensor]) -> bool:
+    """Whether ``x`` is drawn noise where ``mask = 1`` and ``forward(original, t)`` (with drawn noise) where it is 0:
+    the start of a loop that writes the course's ``x_t ← m x_t + (1 − m) forward(x_orig, t)`` at the top of each
+    step, before the UNet call at ``t``, instead of after the step at ``t'``."""
+    m = mask.bool().expand_as(x)
+    ab = o.alphas_cumprod[t].double()
+    eps = (x.double() - ab.sqrt() * original.double()) / (1 - ab).sqrt()
+    return _matches_on(x.double(), draws, m) and _matches_on(eps, draws, ~m)
 
 
 def _matches_on(candidate: torch.Tensor, draws: list[torch.Tensor], where: torch.Tensor) -> bool:
