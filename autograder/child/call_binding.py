@@ -118,3 +118,20 @@ def bind_call(fn: Any, display_name: str, positional: list[tuple[str, Any]], opt
             if key not in kwargs and key != "display":
                 kwargs[key] = value
     return args, kwargs, notes
+
+
+def call_accepting(method: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[Any, list[str]]:
+    """``method(*args, **kwargs)`` without the keywords it has no parameter for, and the keywords left out.
+
+    A module's ``sample`` written to the course's signature (no ``num_samples``) samples its own number of images;
+    the caller grades what comes back and says nothing about the keyword (docs/spec.md §5).
+    """
+    try:
+        params = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return method(*args, **kwargs), []
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return method(*args, **kwargs), []
+    names = {p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+    dropped = [k for k in kwargs if k not in names]
+    return method(*args, **{k: v for k, v in kwargs.items() if k in names}), dropped

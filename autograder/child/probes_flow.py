@@ -7,7 +7,6 @@ grader checks with :mod:`autograder.traces_fm`.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import call_binding
@@ -50,27 +49,14 @@ def run_flow_module(ns: dict[str, Any], spec: FlowModuleSpec, inputs: dict[str, 
                 if case.method == "forward":
                     out = model(inputs[case.x].clone()) if c is None else model(inputs[case.x].clone(), c)
                 elif c is None:
-                    out = _call_accepted(model.sample, [], {"img_wh": (28, 28), "seed": case.seed,
-                                                            "num_samples": case.num_samples})
+                    out, _ = call_binding.call_accepting(model.sample, [], {"img_wh": (28, 28), "seed": case.seed,
+                                                                            "num_samples": case.num_samples})
                 else:
-                    out = _call_accepted(model.sample, [c], {"img_wh": (28, 28), "guidance_scale": case.guidance_scale,
-                                                             "seed": case.seed})
+                    out, _ = call_binding.call_accepting(model.sample, [c], {"img_wh": (28, 28), "seed": case.seed,
+                                                                             "guidance_scale": case.guidance_scale})
             return _result(out, case.method == "forward", spy, draws)
 
         rec.run(case.key, call)
-
-
-def _call_accepted(method: Any, args: list, kwargs: dict[str, Any]) -> Any:
-    """``method(*args, **kwargs)`` without the keywords it has no parameter for (a ``sample`` written without
-    ``num_samples``, as the course's module may be, samples its own number of images: docs/spec.md §5)."""
-    try:
-        params = inspect.signature(method).parameters.values()
-    except (TypeError, ValueError):
-        return method(*args, **kwargs)
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return method(*args, **kwargs)
-    names = {p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
-    return method(*args, **{k: v for k, v in kwargs.items() if k in names})
 
 
 def _flow_case(ns: dict[str, Any], case: FlowCase, inputs: dict[str, torch.Tensor], spy: spies.SpyUNet,
