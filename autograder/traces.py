@@ -4,7 +4,8 @@ The child records every call to the stand-in UNet (inputs ``x``, ``t``, class ve
 draw. From these the grader re-derives what each step *should* have produced under the course's formulas,
 solves for the noise the step must have used, and requires that noise to be one the submission drew. Both
 time conventions of SPEC §4 are accepted (1-based: index ``t−1``, UNet input ``t/T``; 0-based: index ``t``,
-input ``t/T``), as long as the same one is used in training and sampling.
+input ``t/T``), as long as the same one is used in training and sampling. A sampling trace may also follow the
+update with ``x̂_0`` clamped to the images' range or with the posterior variance ``β̃_t`` (:data:`SAMPLER_FORMS`).
 
 Tolerances: all arithmetic is float32 on both sides; recovered noise is compared with ``atol = 2e-3``
 (division by ``sqrt(β_t) ≥ 0.01`` magnifies float32 rounding ~1e-6 to ≤ 1e-4), losses with ``rtol = 1e-4``.
@@ -137,10 +138,46 @@ def verify_sampling(
     convention = 1 if first == num_ts else 0 if first == num_ts - 1 else None
     if convention is None:
         return Verdict(False, f"the first step used t/T = {t_values[0]:.4g}; it should start at t = T (t/T = 1)")
-    betas, alphas, ab = (schedule[k].double() for k in ("betas", "alphas", "alpha_bars"))
     x = steps[0][0]["x"][:batch].double()
     if not matches_a_draw(x, draws, NOISE_ATOL):
         return Verdict(False, "x_T must be a fresh draw of N(0, I) noise of shape [N, C, H, W]", convention)
+    first_verdict = None
+    for form in SAMPLER_FORMS:
+        verdict = _replay_steps(steps, draws, images, schedule, guided_eps, num_ts, batch, convention, form)
+        if verdict.ok:
+            return verdict
+        first_verdict = first_verdict or verdict
+    return first_verdict
+
+
+@dataclass(frozen=True)
+class SamplerForm:
+    """One accepted way of writing the DDPM update: ``x̂_0`` clamped to ``clamp`` (or not), and the noise scaled by
+    ``sqrt(β_t)`` (the seeds' Algorithm 2) or by the posterior's ``sqrt(β̃_t)``, ``β̃_t = (1−ᾱ_(t−1))/(1−ᾱ_t)·β_t``
+    (the DDPM paper's other choice of σ_t², "both had similar results")."""
+
+    clamp: tuple[float, float] | None = None
+    posterior_sigma: bool = False
+
+    def describe(self) -> str:
+        """A few words for the feedback, empty for the seeds' own form."""
+        parts = [f"x̂_0 clamped to [{self.clamp[0]:g}, {self.clamp[1]:g}]"] if self.clamp else []
+        parts += ["σ_t² = β̃_t"] if self.posterior_sigma else []
+        return f" ({', '.join(parts)})" if parts else ""
+
+
+# The seeds' form first: its failure message is the one reported. Clamping x̂_0 to the images' range ([-1, 1] as in
+# the DDPM authors' code and diffusers, or MNIST's [0, 1]) only changes steps where x̂_0 leaves that range.
+SAMPLER_FORMS = tuple(SamplerForm(clamp, posterior) for posterior in (False, True)
+                      for clamp in (None, (-1.0, 1.0), (0.0, 1.0)))
+
+
+def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch: int, convention: int,
+                  form: SamplerForm) -> Verdict:
+    """Each traced step against the update in ``form``, starting from the traced ``x_T``."""
+    t_values = [float(s[0]["t"][0]) for s in steps]
+    betas, alphas, ab = (schedule[k].double() for k in ("betas", "alphas", "alpha_bars"))
+    x = steps[0][0]["x"][:batch].double()
     for k, step in enumerate(steps):
         index = num_ts - 1 - k
         t_expected = (index + convention) / num_ts
@@ -153,6 +190,8 @@ def verify_sampling(
         eps = guided_eps(x.float(), t_vec).double()
         ab_t, ab_prev = ab[index], (ab[index - 1] if index > 0 else torch.ones((), dtype=torch.float64))
         x0_hat = (x - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()
+        if form.clamp is not None:
+            x0_hat = x0_hat.clamp(*form.clamp)
         mean = ab_prev.sqrt() * betas[index] / (1 - ab_t) * x0_hat + alphas[index].sqrt() * (1 - ab_prev) / (1 - ab_t) * x
         nxt = steps[k + 1][0]["x"][:batch].double() if k + 1 < len(steps) else images.double()
         if nxt.shape != mean.shape:
@@ -161,12 +200,14 @@ def verify_sampling(
             if max_diff(nxt, mean) > 1e-3:
                 return Verdict(False, "the last step (t = 1) must add no noise (z = 0) and return x_0 from the update", convention)
             break
-        z = (nxt - mean) / betas[index].sqrt()
+        variance = (1 - ab_prev) / (1 - ab_t) * betas[index] if form.posterior_sigma else betas[index]
+        z = (nxt - mean) / variance.sqrt()
         if not matches_a_draw(z, draws, NOISE_ATOL):
             return Verdict(False, f"step t = {index + 1}: x_(t−1) is not the Algorithm-2 update of x_t with any noise z you drew "
                                   f"({_sampling_hint(x, eps, nxt, index, schedule, draws)})", convention)
         x = nxt
-    return Verdict(True, f"all {num_ts} steps follow the algorithm (t convention: {'1-based' if convention else '0-based'})", convention)
+    return Verdict(True, f"all {num_ts} steps follow the algorithm{form.describe()} "
+                         f"(t convention: {'1-based' if convention else '0-based'})", convention)
 
 
 def _group_steps(calls: list[dict[str, torch.Tensor]]) -> list[list[dict[str, torch.Tensor]]]:

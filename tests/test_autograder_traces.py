@@ -161,7 +161,7 @@ def make_forward(*, zero_based=False, use_alphas=False, ab_at_t=False, no_sqrt=F
     return ddpm_forward
 
 
-def _update(x, eps, betas, alphas, ab, t, *, use_alphas=False, ab_at_t=False):
+def _update(x, eps, betas, alphas, ab, t, *, use_alphas=False, ab_at_t=False, clamp=None):
     """``x_(t−1)``'s mean for 1-based ``t`` (schedule index ``t − 1``), as a student might write it."""
     a = alphas if use_alphas else ab
     if ab_at_t:
@@ -170,11 +170,13 @@ def _update(x, eps, betas, alphas, ab, t, *, use_alphas=False, ab_at_t=False):
         ab_t, ab_prev = a[t - 1], (a[t - 2] if t > 1 else torch.tensor(1.0))
     beta_t, alpha_t = betas[t - 1], alphas[t - 1]
     x0_hat = (x - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()
+    if clamp is not None:
+        x0_hat = x0_hat.clamp(*clamp)
     return ab_prev.sqrt() * beta_t / (1 - ab_t) * x0_hat + alpha_t.sqrt() * (1 - ab_prev) / (1 - ab_t) * x
 
 
 def _loop(eps_fn, schedule, shape, num_ts, seed, *, zero_based=False, normalise=True, noise_last=False,
-          steps=None, uniform_start=False, **bugs):
+          steps=None, uniform_start=False, posterior_sigma=False, **bugs):
     g = torch.Generator().manual_seed(seed)
     betas, alphas, ab = schedule["betas"], schedule["alphas"], schedule["alpha_bars"]
     x = torch.rand(shape, generator=g) if uniform_start else torch.randn(shape, generator=g)
@@ -184,7 +186,9 @@ def _loop(eps_fn, schedule, shape, num_ts, seed, *, zero_based=False, normalise=
         t_in = torch.full((shape[0],), label / num_ts if normalise else float(label))
         eps = eps_fn(x, t_in)
         z = torch.randn(shape, generator=g) if (t > 1 or noise_last) else torch.zeros(shape)
-        x = _update(x, eps, betas, alphas, ab, t, **bugs) + betas[t - 1].sqrt() * z
+        ab_prev = ab[t - 2] if t > 1 else torch.tensor(1.0)
+        variance = (1 - ab_prev) / (1 - ab[t - 1]) * betas[t - 1] if posterior_sigma else betas[t - 1]
+        x = _update(x, eps, betas, alphas, ab, t, **bugs) + variance.sqrt() * z
         frames.append(x.clone())
     return x, frames
 
@@ -350,6 +354,66 @@ def test_buggy_sample_fails_with_a_hint_naming_the_bug(probes, bug, fragment):
     verdict = check_sampling(probes, make_sample(**bug))
     assert not verdict.ok
     assert fragment in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(("form", "described"), [({"clamp": (-1.0, 1.0)}, "x̂_0 clamped to [-1, 1]"),
+                                                 ({"clamp": (0.0, 1.0)}, "x̂_0 clamped to [0, 1]"),
+                                                 ({"posterior_sigma": True}, "σ_t² = β̃_t")],
+                         ids=["clamp-minus-one-one", "clamp-zero-one", "posterior-variance"])
+def test_sampler_forms_of_the_ddpm_paper_verify_and_are_named(probes, form, described):
+    verdict = check_sampling(probes, make_sample(**form))
+    assert verdict.ok and described in verdict.message, verdict.message
+
+
+def test_clamping_to_another_range_is_not_a_sampler_form(probes):
+    verdict = check_sampling(probes, make_sample(clamp=(-0.5, 0.5)))
+    assert not verdict.ok and "Algorithm-2 update" in verdict.message, verdict.message
+
+
+def test_clamped_sampler_with_a_bug_still_fails(probes):
+    verdict = check_sampling(probes, make_sample(clamp=(-1.0, 1.0), ab_at_t=True))
+    assert not verdict.ok and f"step t = {T}:" in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("layout", ["list", "numpy list", "stacked N T", "stacked T N"])
+def test_frames_meta_accepts_lists_and_stacked_snapshots(probes, layout):
+    images = torch.zeros(4, 1, 28, 28)
+    snapshots = [images.clone() for _ in range(5)]
+    frames = {"list": snapshots, "numpy list": [f.numpy() for f in snapshots],
+              "stacked N T": torch.stack(snapshots, dim=1), "stacked T N": torch.stack(snapshots).numpy()}[layout]
+    assert probes._frames_meta(frames, tuple(images.shape)) == (5, True)
+
+
+def test_frames_meta_rejects_snapshots_of_another_shape(probes):
+    images = torch.zeros(4, 1, 28, 28)
+    assert probes._frames_meta([images[:2]], tuple(images.shape))[1] is False
+    assert probes._frames_meta(torch.zeros(4, 1, 28), tuple(images.shape)) == (-1, False)
+
+
+def test_schedule_reaches_the_student_in_their_own_layout(probes):
+    import numpy as np
+
+    def own_schedule(beta1, beta2, num_ts):
+        betas = np.linspace(beta1, beta2, num_ts).reshape(num_ts, 1)
+        return {"betas": betas, "alphas": torch.zeros(num_ts, 1, 1, 1), "alpha_bars": torch.zeros(num_ts),
+                "alpha_bars_prev": "computed by the student"}
+
+    grader = _schedule_inputs()
+    laid_out = probes._in_students_format({"ddpm_schedule": own_schedule}, dict(grader), T)
+    assert isinstance(laid_out["betas"], np.ndarray) and laid_out["betas"].shape == (T, 1)
+    assert np.allclose(laid_out["betas"].ravel(), grader["betas"].numpy())
+    assert laid_out["alphas"].shape == (T, 1, 1, 1) and torch.equal(laid_out["alphas"].flatten(), grader["alphas"])
+    assert torch.equal(laid_out["alpha_bars"], grader["alpha_bars"])  # the grader's values, not the student's
+    assert laid_out["alpha_bars_prev"] == "computed by the student"
+
+
+def test_schedule_stays_the_graders_when_the_students_function_fails(probes):
+    def broken(beta1, beta2, num_ts):
+        raise NotImplementedError
+
+    grader = _schedule_inputs()
+    assert probes._in_students_format({"ddpm_schedule": broken}, grader, T) is grader
+    assert probes._in_students_format({}, grader, T) is grader
 
 
 def test_sampling_alpha_bar_bug_is_caught_at_the_first_step(probes):

@@ -30,7 +30,7 @@ def install(device: str, dtype: torch.dtype) -> None:
         return value
 
     def fix_dtype(value: Any) -> Any:
-        if redirect_half and value in (torch.float16, torch.bfloat16):
+        if redirect_half and isinstance(value, torch.dtype) and value in (torch.float16, torch.bfloat16):
             return dtype
         return value
 
