@@ -38,7 +38,9 @@ class _FlowOracle(_TargetOracle):
         left = t if self.reversed_time else 1 - t  # how far the data still is, in time
         if float(t.min()) < 0 or float(t.max()) > 1 or float(left.min()) <= 0:
             raise CheckFailed(f"the UNet received t from {float(t.min()):.3g} to {float(t.max()):.3g}; training draws "
-                              "t in [0, 1) and the Euler steps are at t = i / num_ts, i = 0 … num_ts − 1")
+                              "t in [0, 1) and the Euler steps are at t = i / num_ts, i = 0 … num_ts − 1, never at "
+                              "t = 1 (the data end; torch.linspace(0, 1, num_ts) reaches it: use "
+                              "torch.arange(num_ts) / num_ts)")
         target = self._targets(x, c, mask).double()
         velocity = (target - x.double()) / left.view(-1, 1, 1, 1)
         return (-velocity if self.reversed_time else velocity).to(x.dtype) * self.weight
@@ -139,8 +141,12 @@ def _class_fm_dropout(fn, ns):
         oracle = _FlowOracle(None, [zero] * 10, zero)
         fn(oracle, x1, c, p, 50)
         _expect(bool(oracle.seen_c), "the UNet never received a class")
-        dropped = (oracle.seen_c[-1].abs().sum(dim=1) == 0).double().mean().item()
-        _expect(lo <= dropped <= hi, f"p_uncond = {p}: {dropped:.1%} of the classes were dropped")
+        rows = oracle.seen_c[-1]
+        dropped = (rows.abs().sum(dim=1) == 0).double().mean().item()
+        digit_zero = ((rows.argmax(dim=1) == 0) & (rows.abs().sum(dim=1) > 0) & (c != 0)).any().item()
+        hint = (": dropped classes became digit 0 (the one-hot of class 0); drop a class by zeroing its one-hot "
+                "vector (mask = 0), not by multiplying the class index") if digit_zero and dropped < lo else ""
+        _expect(lo <= dropped <= hi, f"p_uncond = {p}: {dropped:.1%} of the classes were dropped{hint}")
 
 
 def _sampler_checks(name: str, conditional: bool) -> None:
