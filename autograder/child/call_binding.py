@@ -47,8 +47,68 @@ def given_objects(given: dict[str, Any]) -> dict[str, Any]:
     return objects
 
 
+#: Parameter names under which a submission takes both prompts of an illusion as one argument (a pair or a dict).
+PAIR_NAMES = ("prompt_embeds", "prompts", "prompt_pair", "prompt_embeds_pair", "prompt_embeddings", "embeds")
+#: The assignment's two prompts that such a parameter stands for.
+PROMPT_PAIR = ("prompt_embeds_1", "prompt_embeds_2")
+
+
+class PromptPair(tuple):
+    """``(prompt_embeds_1, prompt_embeds_2)`` for a parameter that packs both prompts: it unpacks as a pair
+    (``p1, p2 = prompt_embeds``, ``prompt_embeds[0]``) and answers string keys ending in 1 or 2 (``prompt_embeds["p1"]``)."""
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            digits = [c for c in key if c.isdigit()]
+            if digits and digits[-1] in "12":
+                return tuple.__getitem__(self, int(digits[-1]) - 1)
+            raise KeyError(f"{key!r}: the grader passes both prompts as the pair (prompt_embeds_1, prompt_embeds_2); "
+                           "keys ending in 1 or 2 work too")
+        return tuple.__getitem__(self, key)
+
+
 def bind_call(fn: Any, display_name: str, positional: list[tuple[str, Any]], optional: dict[str, Any],
               objects: dict[str, Any]) -> tuple[list[Any], dict[str, Any], list[str]]:
+    """``(args, kwargs, notes)`` to call ``fn`` with (:func:`_bind_call`); when the parameter list does not fit and
+    takes the illusions' two prompts as one parameter named in :data:`PAIR_NAMES`, that parameter gets a
+    :class:`PromptPair`. Raises :class:`SignatureMismatch` (the first attempt's message) when neither fits."""
+    try:
+        return _bind_call(fn, display_name, positional, optional, objects)
+    except SignatureMismatch as first:
+        packed = _packed_prompts(fn, positional)
+        if packed is None:
+            raise
+        try:
+            args, kwargs, notes = _bind_call(fn, display_name, packed, optional, objects)
+        except SignatureMismatch:
+            raise first from None
+        return args, kwargs, notes + ["both prompts passed as one pair (prompt_embeds_1, prompt_embeds_2)"]
+
+
+def _packed_prompts(fn: Any, positional: list[tuple[str, Any]]) -> list[tuple[str, Any]] | None:
+    """``positional`` with the two prompts replaced by one :class:`PromptPair` under the name of ``fn``'s packing
+    parameter, or None when the assignment has no prompt pair or ``fn`` no such parameter."""
+    values = dict(positional)
+    if not all(name in values for name in PROMPT_PAIR):
+        return None
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+    target = next((n for n in names if n in PAIR_NAMES and n not in values), None)
+    if target is None:
+        return None
+    packed: list[tuple[str, Any]] = []
+    for name, value in positional:
+        if name == PROMPT_PAIR[0]:
+            packed.append((target, PromptPair((values[PROMPT_PAIR[0]], values[PROMPT_PAIR[1]]))))
+        elif name != PROMPT_PAIR[1]:
+            packed.append((name, value))
+    return packed
+
+
+def _bind_call(fn: Any, display_name: str, positional: list[tuple[str, Any]], optional: dict[str, Any],
+               objects: dict[str, Any]) -> tuple[list[Any], dict[str, Any], list[str]]:
     """``(args, kwargs, notes)`` to call ``fn`` with.
 
     Args:

@@ -80,6 +80,10 @@ class Group:
         raise NotImplementedError
 
 
+#: The words of call_binding.SignatureMismatch's message (the child's module is not imported here).
+SIGNATURE_MISMATCH = "cannot be called as the assignment's"
+
+
 def record_or_reason(run: ChildRun, key: str) -> tuple[Record | None, str]:
     """The record ``key``, or ``(None, why it is missing)`` — a student error or how the child ended."""
     record = run.records.get(key)
@@ -88,5 +92,7 @@ def record_or_reason(run: ChildRun, key: str) -> tuple[Record | None, str]:
     if record.meta.get("stopped"):
         return None, str(record.error)
     if record.error:
+        if SIGNATURE_MISMATCH in str(record.error):
+            return None, str(record.error)  # the parameter list does not fit: one plain sentence, nothing was raised
         return None, f"your code raised {record.error}"
     return record, ""
