@@ -112,6 +112,9 @@ def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i
             alternatives = alternatives()
             if "guided variance" in alternatives and max_diff(call["var"], alternatives["guided variance"][1]) <= _tol(var):
                 return False, f"step t = {t}: guidance was applied to the variance; pass the conditional prediction's variance (channels 3:) to add_variance"
+            for label, (_, wrong) in alternatives.items():
+                if label.startswith(_VARIANCE_HINT) and max_diff(call["var"], wrong) <= _tol(var):
+                    return False, f"step t = {t}: {label[len(_VARIANCE_HINT):]}"
             return False, f"step t = {t}: the variance passed to add_variance is not {_VARIANCE_WANTED.get(kind, _VARIANCE_WANTED['cfg'])}"
         x = after
         if inpaint is not None and not (forced_first and k + 1 == len(av)):
@@ -178,6 +181,8 @@ def _first_call_at(calls: list[dict[str, torch.Tensor]], t: int, step: int) -> i
     raise ValueError(f"no UNet call at t = {t} (step {step})")
 
 
+#: Labels of ``alternatives()`` entries that name a wrong variance (their ε is the correct one).
+_VARIANCE_HINT = "variance: "
 #: What the feedback asks add_variance to receive, per loop kind.
 _VARIANCE_WANTED = {
     "cfg": "the conditional prediction’s channels 3:",
@@ -227,6 +232,9 @@ def _predictions(o: Oracle, kind: str, x: torch.Tensor, t: int, p1: torch.Tensor
             alt["flip ε_2 back after the UNet call: ε_2 = flip(ε̂(flip(x_t), p_2))"] = ((e1 + e2) / 2, (v1 + v2) / 2)
             _, v1u = o.predict(x, t, o.uncond)
             alt["guided variance"] = ((e1 + _flip(e2)) / 2, v1u + SCALE * (v1 - v1u))
+            unflipped = "the upside-down call's variance is passed on upside down: flip its channels 3: back, as ε_2"
+            alt[_VARIANCE_HINT + unflipped] = ((e1 + _flip(e2)) / 2, v2)
+            alt[_VARIANCE_HINT + unflipped + " (in the mean)"] = ((e1 + _flip(e2)) / 2, (v1 + v2) / 2)
             return alt
 
         return [(e1 + _flip(e2)) / 2], [(v1 + _flip(v2)) / 2, v1, _flip(v2)], flip_alternatives
@@ -241,7 +249,7 @@ def _predictions(o: Oracle, kind: str, x: torch.Tensor, t: int, p1: torch.Tensor
 
 def _hint(o: Oracle, got: torch.Tensor, x: torch.Tensor, t: int, t_prev: int, alternatives: dict, kind: str) -> str:
     for label, (eps_alt, _) in alternatives.items():
-        if label in ("guided variance",):
+        if label in ("guided variance",) or label.startswith(_VARIANCE_HINT):
             continue
         if max_diff(got, o.update(x, eps_alt, t, t_prev)) <= _tol(got):
             return "hint: " + label
