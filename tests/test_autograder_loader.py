@@ -100,3 +100,15 @@ def test_a_cheap_top_level_object_the_functions_read_is_kept_in_its_place(tmp_pa
         assert not any(c.startswith(skipped) for c in kept), (skipped, kept)
         assert any(skipped.split(" = ")[1].split("(")[0] in s for s in sub.skipped), (skipped, sub.skipped)
     assert not any("MSELoss" in s for s in sub.skipped)
+
+
+def test_a_notebook_heavy_with_figure_outputs_is_read_for_its_code(tmp_path):
+    """Colab keeps every figure in the file: 30 MB of outputs were over the old 20 MB limit and cost every point."""
+    path = _notebook(tmp_path / "big.ipynb", ["def f(x):\n    return x\n"])
+    data = json.loads(path.read_text())
+    data["cells"][0]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": "A" * (10 * 2**20)}}
+                                   for _ in range(3)]
+    path.write_text(json.dumps(data))
+    assert path.stat().st_size > 30 * 2**20
+    sub = load_submission(path)
+    assert not sub.problems and sub.defined_names == {"f"}

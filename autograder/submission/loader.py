@@ -27,7 +27,9 @@ from typing import Any
 from autograder.child.call_binding import FUNCTION_ALIASES
 
 GIVEN_NAMES = ("stage_1", "stage_2", "device", "strided_timesteps", "add_variance", "prompt_embeds_dict")
-MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Notebooks keep their outputs (Colab embeds every figure): only code is read, so the limit is Gradescope's own
+#: upload limit, not the size of the code (a 50 MB notebook loads in 0.2 s).
+MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_CELL_CHARS = 200_000
 _CHUNK_START = re.compile(r"^(def |class |async def |import |from |@|[A-Za-z_][A-Za-z_0-9]* *=)")
 
