@@ -121,6 +121,13 @@ def replay(record: Record, o: Oracle, kind: str, x_start: torch.Tensor | None, i
             # (a loop that forces at the start of each step leaves its last step's image as it is)
             original, mask = inpaint
             nxt = unet_calls[_first_call_at(unet_calls, TIMESTEPS[i + 1], k + 1)]["x"][:1] if k + 1 < len(av) else record.tensors.get("out")
+            if k + 1 == len(av) and nxt is not None and nxt.dim() == 3:  # the numpy [H, W, 3] image in [0, 1]
+                final = _blended_as_hw3(nxt, x, original, mask, t_prev, o, draws)
+                if final is None:
+                    return False, (f"after step t = {t} → {t_prev}: the returned image is not the new content where "
+                                   f"mask = 1 and forward(original_image, t') where mask = 0{_returned_form(record)}")
+                x = final
+                continue
             if nxt is None or tuple(nxt.shape) != tuple(x.shape):
                 return False, "inpaint returned no image of the input's shape" if k + 1 == len(av) else "the UNet input has the wrong shape"
             problem = _check_inpaint_step(nxt, x, original, mask, t, t_prev, o, draws)
@@ -271,6 +278,23 @@ def _check_inpaint_step(nxt, x_after, original, mask, t, t_prev, o: Oracle, draw
         if _matches_on(eps, draws, keep):
             return "" if not label else "where mask = 0 the original is re-noised at the wrong timestep" + label
     return "where mask = 0 the image must be forward(original_image, t') with fresh noise"
+
+
+def _blended_as_hw3(out: torch.Tensor, x_after: torch.Tensor, original: torch.Tensor, mask: torch.Tensor, t: int,
+                    o: Oracle, draws: list[torch.Tensor]) -> torch.Tensor | None:
+    """The last inpainting step's blend ``m x + (1 − m) forward(original, t)`` (``[1, 3, H, W]``) with the drawn noise
+    that makes it equal ``out``, a numpy ``[H, W, 3]`` image in ``[0, 1]`` (clipped, so compared in that form); or
+    None when no draw fits."""
+    m = mask.bool().expand_as(x_after)
+    ab = o.alphas_cumprod[t]
+    for draw in draws:
+        if draw.shape != x_after.shape:
+            continue
+        blended = torch.where(m, x_after, ab.sqrt() * original + (1 - ab).sqrt() * draw)
+        as_hw3 = (blended[0].permute(1, 2, 0) / 2 + 0.5).clamp(0, 1)
+        if max_diff(out, as_hw3) <= _tol(as_hw3):
+            return blended
+    return None
 
 
 def _forced_noise(x: torch.Tensor, original: torch.Tensor, mask: torch.Tensor, t: int, o: Oracle,
