@@ -4,8 +4,9 @@ The child records every call to the stand-in UNet (inputs ``x``, ``t``, class ve
 draw. From these the grader re-derives what each step *should* have produced under the course's formulas,
 solves for the noise the step must have used, and requires that noise to be one the submission drew. Both
 time conventions of SPEC §4 are accepted (1-based: index ``t−1``, UNet input ``t/T``; 0-based: index ``t``,
-input ``t/T``), as long as the same one is used in training and sampling. A sampling trace may also follow the
-update with ``x̂_0`` clamped to the images' range or with the posterior variance ``β̃_t`` (:data:`SAMPLER_FORMS`).
+input ``t/T``), and the 0-based one normalised by ``T − 1`` (:data:`CONVENTIONS`), as long as the same one is used in
+training and sampling. A sampling trace may also follow the update with ``x̂_0`` clamped to the images' range or with
+the posterior variance ``β̃_t`` (:data:`SAMPLER_FORMS`), and return its last step clipped to MNIST's ``[0, 1]``.
 
 Tolerances: all arithmetic is float32 on both sides; recovered noise is compared with ``atol = 2e-3``
 (division by ``sqrt(β_t) ≥ 0.01`` magnifies float32 rounding ~1e-6 to ≤ 1e-4), losses with ``rtol = 1e-4``.
@@ -27,11 +28,37 @@ X_ATOL = 1e-4
 
 @dataclass
 class Verdict:
-    """Outcome of a trace check: pass/fail, feedback, and the time convention seen (1 or 0, or None)."""
+    """Outcome of a trace check: pass/fail, feedback, and the time convention seen (a :data:`CONVENTIONS` code, or
+    None)."""
 
     ok: bool
     message: str
     convention: int | None = None
+
+
+@dataclass(frozen=True)
+class TimeConvention:
+    """How a submission labels time: schedule index ``label − offset`` and UNet input ``label / (T − shift)``."""
+
+    code: int
+    short: str
+    name: str
+    offset: int
+    shift: int = 0
+
+    def unet_input(self, index: int, num_ts: int) -> float:
+        """The UNet's time input at schedule index ``index``."""
+        return (index + self.offset) / (num_ts - self.shift)
+
+
+# SPEC §4's two conventions, and the 0-based one normalised by T − 1 (UNet input in [0, 1] as well): each is correct
+# when training and sampling use the same one (the groups' consistency test).
+CONVENTIONS = (
+    TimeConvention(1, "1-based", "1-based (t ∈ 1…T, index t−1)", 1),
+    TimeConvention(0, "0-based", "0-based (t ∈ 0…T−1, index t)", 0),
+    TimeConvention(2, "0-based, t/(T−1)", "0-based normalised by T−1 (t ∈ 0…T−1, index t, UNet input t/(T−1))", 0, 1),
+)
+CONVENTION_NAMES = {c.code: c.name for c in CONVENTIONS}
 
 
 def split_trace(tensors: dict[str, torch.Tensor]) -> tuple[list[dict[str, torch.Tensor]], list[torch.Tensor]]:
@@ -86,16 +113,18 @@ def verify_training(
     x_t, t_in = call["x"].double(), call["t"].double()
     if x_t.shape != x0.shape:
         return Verdict(False, f"the UNet received x_t of shape {list(x_t.shape)}, expected {list(x0.shape)}")
-    scaled = t_in * num_ts
     if float(t_in.max()) > 1.0 + 1e-6:
         return Verdict(False, f"the UNet received t up to {float(t_in.max()):g}: t is not normalised — pass t / T (in [0, 1])")
-    if float((scaled - scaled.round()).abs().max()) > 1e-3:
+    labelled = [(c, _integer_labels(t_in * (num_ts - c.shift))) for c in CONVENTIONS]
+    labelled = [(c, labels) for c, labels in labelled if labels is not None]
+    if not labelled:
         return Verdict(False, "t / T · T is not an integer: t must be drawn from the integers {1, …, T}")
-    steps = scaled.round().long()
+    steps = labelled[0][1]
     ab = schedule["alpha_bars"].double()
     failures = []
-    for convention in (1, 0):
-        index = steps - convention
+    for time_convention, labels in labelled:
+        convention = time_convention.code
+        index = labels - time_convention.offset
         if int(index.min()) < 0 or int(index.max()) >= num_ts:
             continue
         a = ab[index].view(-1, *[1] * (x0.dim() - 1))
@@ -110,7 +139,7 @@ def verify_training(
                                   "the loss must compare the UNet's prediction with the noise ε you added", convention)
         low, high = int(index.min()), int(index.max())
         if low != 0 or high != num_ts - 1:
-            span = "{1, …, T}" if convention == 1 else "{0, …, T−1}"
+            span = "{1, …, T}" if time_convention.offset == 1 else "{0, …, T−1}"
             return Verdict(False, f"t covered schedule indices {low}…{high} only; draw t uniformly from {span}", convention)
         return Verdict(True, "x_t, t/T and the loss match Algorithm 1 for the noise you drew", convention)
     hint = _training_hint(x_t, x0.double(), steps, schedule, draws)
@@ -134,13 +163,12 @@ def verify_sampling(
         return Verdict(False, f"the UNet received t = {max(t_values):g}: t is not normalised — pass t / T")
     if len(steps) != num_ts:
         return Verdict(False, f"expected {num_ts} denoising steps (t = T … 1), saw {len(steps)}: check the loop's range (off by one?)")
-    first = round(t_values[0] * num_ts)
-    convention = 1 if first == num_ts else 0 if first == num_ts - 1 else None
+    convention = _sampling_convention(t_values, num_ts)
     if convention is None:
         return Verdict(False, f"the first step used t/T = {t_values[0]:.4g}; it should start at t = T (t/T = 1)")
     x = steps[0][0]["x"][:batch].double()
     if not matches_a_draw(x, draws, NOISE_ATOL):
-        return Verdict(False, "x_T must be a fresh draw of N(0, I) noise of shape [N, C, H, W]", convention)
+        return Verdict(False, "x_T must be a fresh draw of N(0, I) noise of shape [N, C, H, W]", convention.code)
     first_verdict = None
     for form in SAMPLER_FORMS:
         verdict = _replay_steps(steps, draws, images, schedule, guided_eps, num_ts, batch, convention, form)
@@ -172,15 +200,16 @@ SAMPLER_FORMS = tuple(SamplerForm(clamp, posterior) for posterior in (False, Tru
                       for clamp in (None, (-1.0, 1.0), (0.0, 1.0)))
 
 
-def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch: int, convention: int,
+def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch: int, time_convention: TimeConvention,
                   form: SamplerForm) -> Verdict:
     """Each traced step against the update in ``form``, starting from the traced ``x_T``."""
+    convention = time_convention.code
     t_values = [float(s[0]["t"][0]) for s in steps]
     betas, alphas, ab = (schedule[k].double() for k in ("betas", "alphas", "alpha_bars"))
     x = steps[0][0]["x"][:batch].double()
     for k, step in enumerate(steps):
         index = num_ts - 1 - k
-        t_expected = (index + convention) / num_ts
+        t_expected = time_convention.unet_input(index, num_ts)
         if abs(t_values[k] - t_expected) > 1e-5:
             return Verdict(False, f"step {k}: the UNet received t/T = {t_values[k]:.4g}, expected {t_expected:.4g}", convention)
         x_in = step[0]["x"][:batch].double()
@@ -197,7 +226,7 @@ def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch
         if nxt.shape != mean.shape:
             return Verdict(False, f"the images have shape {list(nxt.shape)}, expected {list(mean.shape)}", convention)
         if index == 0:
-            if max_diff(nxt, mean) > 1e-3:
+            if min(max_diff(nxt, mean), max_diff(nxt, mean.clamp(0, 1))) > 1e-3:  # returned as is or clipped to [0, 1]
                 return Verdict(False, "the last step (t = 1) must add no noise (z = 0) and return x_0 from the update", convention)
             break
         variance = (1 - ab_prev) / (1 - ab_t) * betas[index] if form.posterior_sigma else betas[index]
@@ -207,7 +236,25 @@ def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch
                                   f"({_sampling_hint(x, eps, nxt, index, schedule, draws)})", convention)
         x = nxt
     return Verdict(True, f"all {num_ts} steps follow the algorithm{form.describe()} "
-                         f"(t convention: {'1-based' if convention else '0-based'})", convention)
+                         f"(t convention: {time_convention.short})", convention)
+
+
+def _integer_labels(scaled: torch.Tensor) -> torch.Tensor | None:
+    """``scaled`` rounded to integers, or None when it is not integer-valued (to 1e-3)."""
+    if float((scaled - scaled.round()).abs().max()) > 1e-3:
+        return None
+    return scaled.round().long()
+
+
+def _sampling_convention(t_values: list[float], num_ts: int) -> TimeConvention | None:
+    """The convention whose UNet inputs every step's ``t`` equals (the steps run from the last index down), else the
+    one the first step's ``t`` names (its later mismatches are reported step by step), else None."""
+    for convention in CONVENTIONS:
+        expected = [convention.unet_input(num_ts - 1 - k, num_ts) for k in range(len(t_values))]
+        if all(abs(got - want) <= 1e-5 for got, want in zip(t_values, expected)):
+            return convention
+    first = round(t_values[0] * num_ts)
+    return next((c for c in CONVENTIONS[:2] if c.offset + num_ts - 1 == first), None)
 
 
 def _group_steps(calls: list[dict[str, torch.Tensor]]) -> list[list[dict[str, torch.Tensor]]]:

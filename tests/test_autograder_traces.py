@@ -140,7 +140,7 @@ def check_sampling(probes, fn: Callable) -> Verdict:
 
 
 def make_forward(*, zero_based=False, use_alphas=False, ab_at_t=False, no_sqrt=False, normalise=True,
-                 t_high=None, loss_target="eps", randn_shape=False):
+                 t_high=None, loss_target="eps", randn_shape=False, over_t_minus_1=False):
     """A ``ddpm_forward`` written independently of the reference, with the chosen mistake."""
 
     def ddpm_forward(unet, ddpm_schedule, x_0, num_ts):
@@ -154,7 +154,7 @@ def make_forward(*, zero_based=False, use_alphas=False, ab_at_t=False, no_sqrt=F
         a = ddpm_schedule["alphas" if use_alphas else "alpha_bars"][index].view(n, 1, 1, 1)
         eps = torch.randn(x_0.shape) if randn_shape else torch.randn_like(x_0)
         x_t = (a * x_0 + (1 - a) * eps) if no_sqrt else (a.sqrt() * x_0 + (1 - a).sqrt() * eps)
-        t_in = t.float() / num_ts if normalise else t.float()
+        t_in = t.float() / (num_ts - over_t_minus_1) if normalise else t.float()
         prediction = unet(x_t, t_in)
         return F.mse_loss(prediction, eps if loss_target == "eps" else x_0)
 
@@ -176,21 +176,21 @@ def _update(x, eps, betas, alphas, ab, t, *, use_alphas=False, ab_at_t=False, cl
 
 
 def _loop(eps_fn, schedule, shape, num_ts, seed, *, zero_based=False, normalise=True, noise_last=False,
-          steps=None, uniform_start=False, posterior_sigma=False, **bugs):
+          steps=None, uniform_start=False, posterior_sigma=False, over_t_minus_1=False, clip_images=False, **bugs):
     g = torch.Generator().manual_seed(seed)
     betas, alphas, ab = schedule["betas"], schedule["alphas"], schedule["alpha_bars"]
     x = torch.rand(shape, generator=g) if uniform_start else torch.randn(shape, generator=g)
     frames = [x.clone()]
     for t in range(num_ts, num_ts - (steps or num_ts), -1):
         label = t - 1 if zero_based else t
-        t_in = torch.full((shape[0],), label / num_ts if normalise else float(label))
+        t_in = torch.full((shape[0],), label / (num_ts - over_t_minus_1) if normalise else float(label))
         eps = eps_fn(x, t_in)
         z = torch.randn(shape, generator=g) if (t > 1 or noise_last) else torch.zeros(shape)
         ab_prev = ab[t - 2] if t > 1 else torch.tensor(1.0)
         variance = (1 - ab_prev) / (1 - ab[t - 1]) * betas[t - 1] if posterior_sigma else betas[t - 1]
         x = _update(x, eps, betas, alphas, ab, t, **bugs) + variance.sqrt() * z
         frames.append(x.clone())
-    return x, frames
+    return (x.clamp(0, 1) if clip_images else x), frames
 
 
 def make_sample(**bugs):
@@ -458,6 +458,30 @@ def test_time_group_accepts_0_based_in_both_and_rejects_a_mix(probes):
     (train, _), (sample, _), (consistent, message) = mixed.values()
     assert (train, sample, consistent) == (1.0, 1.0, 0.0)
     assert "training uses 0-based" in message and "sampling uses 1-based" in message
+
+
+def test_time_group_accepts_0_based_over_t_minus_1_in_both_and_rejects_a_mix(probes):
+    group = DDPMTimeGroup()
+    over = {"zero_based": True, "over_t_minus_1": True}
+    both = group.check(child_run(probes, group, {"ddpm_forward": make_forward(**over), "ddpm_sample": make_sample(**over)}))
+    assert [score for score, _ in both.values()] == [1.0, 1.0, 1.0], both
+    assert "t/(T−1)" in list(both.values())[1][1]
+    mixed = group.check(child_run(probes, group, {"ddpm_forward": make_forward(**over),
+                                                  "ddpm_sample": make_sample(zero_based=True)}))
+    (train, _), (sample, _), (consistent, message) = mixed.values()
+    assert (train, sample, consistent) == (1.0, 1.0, 0.0)
+    assert "training uses 0-based normalised by T−1" in message and "sampling uses 0-based (" in message
+
+
+def test_t_over_t_minus_1_with_1_based_labels_is_still_a_mix(probes):
+    verdict = check_sampling(probes, make_sample(over_t_minus_1=True))  # labels T…1 over T−1: t > 1 at the start
+    assert not verdict.ok and "not normalised" in verdict.message, verdict.message
+
+
+def test_last_image_clipped_to_mnist_range_verifies_but_noise_on_it_does_not(probes):
+    assert check_sampling(probes, make_sample(clip_images=True)).ok
+    verdict = check_sampling(probes, make_sample(clip_images=True, noise_last=True))
+    assert not verdict.ok and "the last step (t = 1) must add no noise" in verdict.message
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from autograder.groups.part_b_common import (
     verdict_of,
 )
 from autograder.sandbox import ChildRun
-from autograder.traces import Verdict, verify_sampling, verify_training
+from autograder.traces import CONVENTION_NAMES, Verdict, verify_sampling, verify_training
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _consistency(train: Verdict, sample: Verdict) -> tuple[float, str]:
     if train.convention is None or sample.convention is None:
         return 0.0, "cannot be checked until ddpm_forward and ddpm_sample both pass (see those tests)"
     if train.convention != sample.convention:
-        names = {1: "1-based (t ∈ 1…T, index t−1)", 0: "0-based (t ∈ 0…T−1, index t)"}
+        names = CONVENTION_NAMES
         return 0.0, f"training uses {names[train.convention]} but sampling uses {names[sample.convention]}"
     return 1.0, "training and sampling agree on t"
 
