@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .calling import _call, _images_of, _sample_count
 from .registry import CheckFailed, _expect, _expect_tensor, _register, _shape, _Skip
 
 # ---------------------------------------------------------------------------- Part B: add_noise
@@ -39,10 +40,16 @@ def _add_noise_stats(fn, ns):
 def _schedule(fn, ns):
     s = fn(1e-4, 0.02, 300)
     _expect(isinstance(s, dict), f"should return a dict, got {type(s).__name__}")
+    values = {}
     for key in ("betas", "alphas", "alpha_bars"):
         _expect(key in s, f"the dict has no key {key!r} (keys: {sorted(s)})")
-        _expect_tensor(s[key], (300,), f"schedule[{key!r}]")
-    b, a, ab = (s[k].double() for k in ("betas", "alphas", "alpha_bars"))
+        try:  # a tensor or a numpy array, [300] or broadcastable ([300, 1, 1, 1]): the values are the point
+            values[key] = torch.as_tensor(s[key]).detach().cpu().double().reshape(-1)
+        except (TypeError, ValueError, RuntimeError):
+            raise CheckFailed(f"schedule[{key!r}] should be a tensor of 300 values, got {type(s[key]).__name__}") from None
+        _expect(values[key].numel() == 300, f"schedule[{key!r}] should hold 300 values (one per t), got "
+                f"{values[key].numel()} (shape {_shape(s[key])})")
+    b, a, ab = (values[k] for k in ("betas", "alphas", "alpha_bars"))
     _expect(abs(b[0] - 1e-4) < 1e-9 and abs(b[-1] - 0.02) < 1e-8,
             f"betas should run from 1e-4 to 0.02 inclusive, got {b[0]:.3g} … {b[-1]:.3g}")
     steps = b[1:] - b[:-1]
@@ -52,8 +59,19 @@ def _schedule(fn, ns):
     _expect(torch.allclose(ab[1:] / ab[:-1], a[1:], atol=1e-5), "alpha_bars should be the cumulative product of alphas")
 
 
-def _fixture_schedule(num_ts: int) -> dict[str, torch.Tensor]:
-    """A test schedule (not the assignment's): ᾱ falls from 0.99 to 0.05; alphas and betas follow from it."""
+def _fixture_schedule(num_ts: int, ns: dict | None = None) -> dict[str, torch.Tensor]:
+    """A test schedule (not the assignment's): your own ``ddpm_schedule(0.01, 0.2, num_ts)`` when it runs — in your
+    format (shapes, numpy or torch, extra keys), which your loops read as you wrote them — else one whose ᾱ falls
+    from 0.99 to 0.05 (alphas and betas follow from it)."""
+    student = (ns or {}).get("ddpm_schedule")
+    if callable(student):
+        try:
+            schedule = student(0.01, 0.2, num_ts)
+            alpha_bars = torch.as_tensor(schedule["alpha_bars"]).reshape(-1).double()
+            if alpha_bars.numel() == num_ts and bool(((alpha_bars > 0) & (alpha_bars < 1)).all()):
+                return schedule
+        except Exception:  # noqa: BLE001  (not written yet, or broken: its own check says so)
+            pass
     alpha_bars = torch.linspace(0.99, 0.05, num_ts)
     alphas = alpha_bars / torch.cat([torch.ones(1), alpha_bars[:-1]])
     return {"betas": 1 - alphas, "alphas": alphas, "alpha_bars": alpha_bars}
@@ -95,6 +113,31 @@ class _TargetOracle(nn.Module):
                             for row in c])
 
 
+class _ClassRecorder(_TargetOracle):
+    """A stand-in class-conditioned UNet that predicts zero velocity and records the class vectors it receives
+    (after ``mask``), whatever the times."""
+
+    def __init__(self):
+        zero = torch.zeros(1, 28, 28)
+        super().__init__(zero, [zero] * 10, zero)
+
+    def forward(self, x, *args, mask=None):
+        c, _, mask = self.inputs(x, args, mask)
+        if c is not None:
+            self._targets(x, c, mask)
+        return x * 0 * self.weight
+
+
+def _dropped_on_conditional_rows(unet: "_ClassRecorder", expected: int, what: str) -> None:
+    """Fail when fewer than ``expected`` class vectors (one per image and step) reached the UNet non-zero."""
+    _expect(bool(unet.seen_c), "the UNet never received a class")
+    rows = torch.cat(unet.seen_c)
+    kept = int((rows.abs().sum(dim=1) > 0).sum())
+    _expect(kept >= expected, f"{expected - kept} of the {expected} conditional {what} (one per image and step) had "
+            "their class dropped (zeroed) while sampling: class dropout belongs to training only; the unconditional "
+            "estimate comes from the zero class vector (mask = 0)")
+
+
 class _Oracle(_TargetOracle):
     """A fake UNet that knows the clean image(s): it returns the exact noise ``(x_t − √ᾱ_t x*) / √(1 − ᾱ_t)``.
 
@@ -103,11 +146,15 @@ class _Oracle(_TargetOracle):
 
     def __init__(self, schedule, num_ts, target, zero_based=False, class_targets=None, uncond_target=None):
         super().__init__(target, class_targets, uncond_target)
-        self.alpha_bars, self.num_ts, self.zero_based = schedule["alpha_bars"], num_ts, zero_based
+        self.alpha_bars = torch.as_tensor(schedule["alpha_bars"]).detach().cpu().reshape(-1)
+        self.num_ts, self.zero_based = num_ts, zero_based
 
     def forward(self, x, *args, mask=None):
         c, t, mask = self.inputs(x, args, mask)
-        steps = torch.round(t * self.num_ts).long() - (0 if self.zero_based else 1)
+        if self.zero_based == _OVER_T_MINUS_1:
+            steps = torch.round(t * (self.num_ts - 1)).long()
+        else:
+            steps = torch.round(t * self.num_ts).long() - (0 if self.zero_based else 1)
         if int(steps.min()) < 0 or int(steps.max()) >= self.num_ts:
             raise CheckFailed(f"the UNet received t/T outside the range of a {self.num_ts}-step schedule "
                               f"(t·T from {float(t.min() * self.num_ts):.2f} to {float(t.max() * self.num_ts):.2f}); "
@@ -118,10 +165,14 @@ class _Oracle(_TargetOracle):
         return eps.to(x.dtype) * self.weight
 
 
+_OVER_T_MINUS_1 = "t/(T-1)"
+"""The 0-based convention with the UNet input normalised by T − 1 (``t/(T−1) ∈ [0, 1]``), accepted like the others."""
+
+
 def _either_convention(run: Callable[[bool], str | None]) -> None:
     """Pass if the check passes with the 1-based (``t ∈ {1..T}``) or the 0-based time convention."""
     problems = []
-    for zero_based in (False, True):
+    for zero_based in (False, True, _OVER_T_MINUS_1):
         try:
             problem = run(zero_based)
         except CheckFailed as failure:
@@ -132,10 +183,24 @@ def _either_convention(run: Callable[[bool], str | None]) -> None:
     raise CheckFailed(problems[0])
 
 
+def _run_any_convention(call, make):
+    """The oracle ``make(zero_based)`` after ``call(oracle)`` ran without the oracle finding t out of its range:
+    0-based first (its range is the widest), then 1-based, then t/(T−1)."""
+    first = None
+    for zero_based in (True, False, _OVER_T_MINUS_1):
+        oracle = make(zero_based)
+        try:
+            call(oracle)
+            return oracle
+        except CheckFailed as failure:
+            first = first or failure
+    raise first
+
+
 @_register("ddpm_forward", "ddpm_forward with a perfect noise predictor gives loss 0 (x_t, ᾱ_t, t/T all consistent)")
 def _ddpm_forward_oracle(fn, ns):
     num_ts = 10
-    schedule = _fixture_schedule(num_ts)
+    schedule = _fixture_schedule(num_ts, ns)
     x0 = torch.rand(256, 1, 28, 28)
 
     def run(zero_based):
@@ -155,16 +220,12 @@ def _ddpm_forward_oracle(fn, ns):
 @_register("ddpm_forward", "ddpm_forward draws t uniformly over all T steps")
 def _ddpm_forward_times(fn, ns):
     num_ts = 10
-    schedule = _fixture_schedule(num_ts)
-    oracle = _Oracle(schedule, num_ts, torch.zeros(1, 1, 28, 28), zero_based=True)
+    schedule = _fixture_schedule(num_ts, ns)
     x0 = torch.zeros(512, 1, 28, 28)
-    try:
-        fn(oracle, schedule, x0, num_ts)
-    except CheckFailed:  # 1-based t reaches T: read it 1-based instead
-        oracle = _Oracle(schedule, num_ts, torch.zeros(1, 1, 28, 28), zero_based=False)
-        fn(oracle, schedule, x0, num_ts)
+    oracle = _run_any_convention(lambda o: fn(o, schedule, x0, num_ts),
+                                 lambda zero_based: _Oracle(schedule, num_ts, torch.zeros(1, 1, 28, 28), zero_based))
     _expect(bool(oracle.seen_t), "the UNet was never called")
-    steps = torch.round(oracle.seen_t[-1] * num_ts).long()
+    steps = torch.round(oracle.seen_t[-1] * (num_ts - 1 if oracle.zero_based == _OVER_T_MINUS_1 else num_ts)).long()
     distinct = sorted(set(steps.tolist()))
     _expect(len(distinct) == num_ts, f"with T = {num_ts} every t should occur among 512 draws; got t·T in {distinct}")
 
@@ -172,7 +233,7 @@ def _ddpm_forward_times(fn, ns):
 @_register("ddpm_forward_cond", "ddpm_forward_cond with a perfect noise predictor gives loss 0")
 def _ddpm_forward_cond_oracle(fn, ns):
     num_ts = 10
-    schedule = _fixture_schedule(num_ts)
+    schedule = _fixture_schedule(num_ts, ns)
     x0 = torch.rand(128, 1, 28, 28)
     c = torch.arange(128) % 10
     class_targets = [torch.full((1, 28, 28), k / 10) for k in range(10)]
@@ -192,57 +253,45 @@ def _ddpm_forward_cond_oracle(fn, ns):
 @_register("ddpm_forward_cond", "ddpm_forward_cond drops the class with probability p_uncond")
 def _ddpm_forward_cond_dropout(fn, ns):
     num_ts = 10
-    schedule = _fixture_schedule(num_ts)
+    schedule = _fixture_schedule(num_ts, ns)
     n = 2000
     x0 = torch.zeros(n, 1, 28, 28)
     c = torch.arange(n) % 10
     zero = torch.zeros(1, 28, 28)
     for p, lo, hi in ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (0.5, 0.44, 0.56)):
-        oracle = _Oracle(schedule, num_ts, None, True, [zero] * 10, zero)
-        try:
-            fn(oracle, schedule, x0, c, p, num_ts)
-        except CheckFailed:
-            oracle = _Oracle(schedule, num_ts, None, False, [zero] * 10, zero)
-            fn(oracle, schedule, x0, c, p, num_ts)
+        oracle = _run_any_convention(lambda o, p=p: fn(o, schedule, x0, c, p, num_ts),
+                                     lambda zero_based: _Oracle(schedule, num_ts, None, zero_based, [zero] * 10, zero))
         _expect(bool(oracle.seen_c), "the UNet never received a class")
         dropped = (oracle.seen_c[-1].abs().sum(dim=1) == 0).double().mean().item()
         _expect(lo <= dropped <= hi, f"p_uncond = {p}: {dropped:.1%} of the classes were dropped")
 
 
 def _sampler_check(name: str, conditional: bool) -> None:
-    @_register(name, f"{name}: shapes, frames, and the same seed gives the same images")
+    @_register(name, f"{name}: the images' shape, and the same seed gives the same images")
     def shapes(fn, ns):
         num_ts = 8
-        schedule = _fixture_schedule(num_ts)
+        schedule = _fixture_schedule(num_ts, ns)
         unet = _ZeroUNet()
-        if conditional:
-            c = torch.tensor([1, 2, 3])
-            out1, out2, out3 = (fn(unet, schedule, c, (28, 28), num_ts, 5.0, seed) for seed in (0, 0, 1))
-        else:
-            out1, out2, out3 = (fn(unet, schedule, (28, 28), num_ts, seed, 3) for seed in (0, 0, 1))
-        _expect(isinstance(out1, tuple) and len(out1) == 2, "should return (images, frames)")
-        images, frames = out1
-        _expect_tensor(images, (3, 1, 28, 28), "images")
-        _expect(isinstance(frames, list) and len(frames) >= 2, "frames should be a list of snapshots (at least 2)")
-        for frame in frames:
-            _expect_tensor(frame, (3, 1, 28, 28), "each frame")
-        _expect(torch.equal(images.cpu(), out2[0].cpu()), "the same seed should give the same images")
-        _expect(not torch.equal(images.cpu(), out3[0].cpu()), "a different seed should give different images")
+        (images, n), (again, _), (other, _) = (_run_sampler(fn, unet, schedule, num_ts, seed, conditional)
+                                               for seed in (0, 0, 1))
+        _expect_tensor(images, (n, 1, 28, 28), "images")
+        _expect(torch.equal(images.cpu(), again.cpu()), "the same seed should give the same images")
+        _expect(not torch.equal(images.cpu(), other.cpu()), "a different seed should give different images")
 
     @_register(name, f"{name} with a perfect noise predictor returns the clean image" +
                (" (γ = 1: conditional; γ = 0: unconditional)" if conditional else ""))
     def oracle(fn, ns):
         num_ts = 12
-        schedule = _fixture_schedule(num_ts)
+        schedule = _fixture_schedule(num_ts, ns)
         target = torch.rand(1, 28, 28, generator=torch.Generator().manual_seed(1))
         class_targets = [torch.full((1, 28, 28), k / 10) for k in range(10)]
-        uncond = -target
+        uncond = 1 - target  # inside [0, 1] too: a sampler may clip its images to MNIST's range
 
         def run(zero_based):
             unet = _Oracle(schedule, num_ts, target, zero_based, class_targets, uncond)
             if not conditional:
-                images, _ = fn(unet, schedule, (28, 28), num_ts, 0, 2)
-                wanted = target.expand(2, 1, 28, 28)
+                images, n = _run_sampler(fn, unet, schedule, num_ts, 0, conditional, n=2)
+                wanted = target.expand(n, 1, 28, 28)
                 return _compare(images, wanted, "the sampled images are not the clean image: check x̂_0, the "
                                 "update's coefficients (ᾱ_t, ᾱ_{t−1}, α_t, β_t), z = 0 on the last step, and t/T")
             c = torch.tensor([3, 7])
@@ -250,7 +299,7 @@ def _sampler_check(name: str, conditional: bool) -> None:
                 (1.0, torch.stack([class_targets[3], class_targets[7]]), "γ = 1 should follow the conditional estimate"),
                 (0.0, uncond.expand(2, 1, 28, 28), "γ = 0 should follow the unconditional estimate"),
             ):
-                images, _ = fn(unet, schedule, c, (28, 28), num_ts, gamma, 0)
+                images, _ = _run_sampler(fn, unet, schedule, num_ts, 0, conditional, gamma=gamma, c=c)
                 problem = _compare(images, wanted, f"{hint}: check ε = ε_u + γ (ε_c − ε_u) and the update")
                 if problem:
                     return problem
@@ -259,7 +308,30 @@ def _sampler_check(name: str, conditional: bool) -> None:
         _either_convention(run)
 
 
+def _keeps_class_check(name: str) -> None:
+    @_register(name, f"{name} keeps every class on the conditional branch (class dropout is for training only)")
+    def run(fn, ns):
+        n, num_ts = 16, 6
+        unet = _ClassRecorder()
+        _run_sampler(fn, unet, _fixture_schedule(num_ts, ns), num_ts, 0, True, n=n, c=torch.arange(n) % 10)
+        _dropped_on_conditional_rows(unet, n * num_ts, "noise estimates")
+
+
+def _run_sampler(fn, unet, schedule, num_ts, seed, conditional, n=3, gamma=5.0, c=None):
+    """``(images, n)``: the sampler's images for ``n`` samples (classes ``c`` or ``1 … n``), and how many it had to
+    return (any number when it has no ``num_samples`` parameter)."""
+    if conditional:
+        c = torch.arange(1, n + 1) if c is None else c
+        out, _ = _call(fn, [unet, schedule, c, (28, 28), num_ts], [("guidance_scale", gamma), ("seed", seed)])
+        return _images_of(out), len(c)
+    out, passed = _call(fn, [unet, schedule, (28, 28), num_ts], [("seed", seed), ("num_samples", n)])
+    images = _images_of(out)
+    return images, _sample_count(images, n, passed)
+
+
 def _compare(images: torch.Tensor, wanted: torch.Tensor, message: str) -> str | None:
+    if images.shape != wanted.shape:
+        return f"the images should have shape {list(wanted.shape)}, got {_shape(images)}"
     error = (images.detach().cpu().double() - wanted.double()).abs().max().item()
     return None if error < 1e-3 else f"{message} (max error {error:.3g})"
 
@@ -278,6 +350,7 @@ class _ZeroUNet(nn.Module):
 
 _sampler_check("ddpm_sample", conditional=False)
 _sampler_check("ddpm_sample_cond", conditional=True)
+_keeps_class_check("ddpm_sample_cond")
 
 
 def _check_ddpm(ddpm: nn.Module, c: torch.Tensor | None) -> None:
@@ -285,19 +358,23 @@ def _check_ddpm(ddpm: nn.Module, c: torch.Tensor | None) -> None:
     loss = ddpm(x) if c is None else ddpm(x, c)
     _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
     _expect(abs(loss.item() - 1.0) < 0.25, f"with a UNet predicting zero the loss should be ≈ E[ε²] = 1, got {loss.item():.3f}")
-    images, frames = ddpm.sample(num_samples=3) if c is None else ddpm.sample(c=c[:3], guidance_scale=5.0)
-    _expect_tensor(images, (3, 1, 28, 28), "sample(...) images" if c is None else "sample(c=[0, 1, 2]) images")
-    _expect(isinstance(frames, list) and len(frames) > 0, "sample should also return the frames")
+    if c is None:
+        out, passed = _call(ddpm.sample, [], [("num_samples", 3)], by_position=False)
+        images = _images_of(out)
+        _expect_tensor(images, (_sample_count(images, 3, passed), 1, 28, 28), "sample(...) images")
+    else:
+        out, _ = _call(ddpm.sample, [c[:3]], [("guidance_scale", 5.0)], by_position=False)
+        _expect_tensor(_images_of(out), (3, 1, 28, 28), "sample(c=[0, 1, 2]) images")
 
 
-@_register("DDPM", "DDPM, time only: forward(x) gives a scalar loss; sample(num_samples=3) returns (images, frames)")
+@_register("DDPM", "DDPM, time only: forward(x) gives a scalar loss; sample(num_samples=3) gives 3 images")
 def _ddpm_time(cls, ns):
     ddpm = cls(_ZeroUNet(), betas=(1e-4, 0.02), num_ts=10)
     _expect(isinstance(ddpm, nn.Module), "DDPM should be an nn.Module")
     _check_ddpm(ddpm, None)
 
 
-@_register("DDPM", "DDPM, class-conditioned: forward(x, c) gives a scalar loss; sample(c=...) returns (images, frames)")
+@_register("DDPM", "DDPM, class-conditioned: forward(x, c) gives a scalar loss; sample(c=...) gives images")
 def _ddpm_class(cls, ns):
     if "ddpm_forward_cond" not in ns or "ddpm_sample_cond" not in ns:
         raise _Skip("define ddpm_forward_cond and ddpm_sample_cond (Part 2.4–2.5), then run check(DDPM) again")

@@ -14,14 +14,13 @@ stacked tensor, and any number of samples when ``num_samples`` is not a paramete
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from typing import Any
 
 import torch
 from torch import nn
 
-from .ddpm import _TargetOracle
+from .calling import _call, _images_of, _sample_count
+from .ddpm import _ClassRecorder, _dropped_on_conditional_rows, _TargetOracle
 from .registry import CheckFailed, _expect, _expect_tensor, _register, _shape, _Skip
 
 
@@ -58,39 +57,6 @@ def _either_direction(run: Callable[[bool], str | None]) -> None:
             return
         problems.append(problem)
     raise CheckFailed(problems[0])
-
-
-def _call(fn: Callable, positional: list, optional: list[tuple[str, Any]], by_position: bool = True
-          ) -> tuple[Any, set[str]]:
-    """``fn(*positional, ...)`` with each optional argument passed by its name when ``fn`` has that parameter (or
-    ``**kwargs``), else (``by_position``) in its position when ``fn`` takes one more positional argument there, else
-    left out. Returns the output and the names of the optional arguments passed."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return fn(*positional, *(value for _, value in optional)), {name for name, _ in optional}
-    kinds = inspect.Parameter
-    names = {p.name for p in params if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)}
-    var_kw = any(p.kind == kinds.VAR_KEYWORD for p in params)
-    var_pos = any(p.kind == kinds.VAR_POSITIONAL for p in params)
-    slots = sum(p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD) for p in params)
-    args, kwargs, passed = list(positional), {}, set()
-    for name, value in optional:
-        if name in names or var_kw:
-            kwargs[name] = value
-        elif by_position and not kwargs and (len(args) < slots or var_pos):
-            args.append(value)
-        else:
-            continue
-        passed.add(name)
-    return fn(*args, **kwargs), passed
-
-
-def _images_of(out) -> torch.Tensor:
-    """The images of a sampler's output: the output itself, or the first item of ``(images, frames)``."""
-    images = out[0] if isinstance(out, (tuple, list)) and len(out) > 0 else out
-    _expect(torch.is_tensor(images), f"should return the images (a tensor) or (images, frames), got {_shape(out)}")
-    return images
 
 
 def _loss_with_oracle(fn, conditional: bool, n: int = 256, reversed_time: bool = False):
@@ -159,7 +125,7 @@ def _sampler_checks(name: str, conditional: bool) -> None:
             return _images_of(out), n
         out, passed = _call(fn, [unet, (28, 28), num_ts], [("seed", seed), ("num_samples", n)])
         images = _images_of(out)
-        return images, (n if "num_samples" in passed or images.dim() != 4 else images.shape[0])
+        return images, _sample_count(images, n, passed)
 
     @_register(name, f"{name}: the images' shape, and the same seed gives the same images")
     def shapes(fn, ns):
@@ -193,13 +159,13 @@ def _sampler_checks(name: str, conditional: bool) -> None:
         hint = "check the Euler update x ← x + (1/num_ts) · u(x, t) at t = i / num_ts, i = 0 … num_ts − 1"
 
         def run(reversed_time):
-            unet = _FlowOracle(target, class_targets, -target, reversed_time)
+            unet = _FlowOracle(target, class_targets, 1 - target, reversed_time)  # all in [0, 1]: images may be clipped
             if not conditional:
                 images, n = call(fn, unet, 12, 0, n=2)
                 return _compare(images, target.expand(n, 1, 28, 28), f"the samples are not the data point: {hint}")
             for gamma, wanted, what in (
                 (1.0, torch.stack([class_targets[1], class_targets[2]]), "γ = 1 should follow the conditional velocity"),
-                (0.0, (-target).expand(2, 1, 28, 28), "γ = 0 should follow the unconditional velocity"),
+                (0.0, (1 - target).expand(2, 1, 28, 28), "γ = 0 should follow the unconditional velocity"),
             ):
                 images, _ = call(fn, unet, 12, 0, gamma, n=2)
                 problem = _compare(images, wanted, f"{what}: check u = u_u + γ (u_c − u_u) and {hint[6:]}")
@@ -215,13 +181,7 @@ def _sampler_checks(name: str, conditional: bool) -> None:
             n, num_ts = 16, 6
             unet = _ClassRecorder()
             call(fn, unet, num_ts, 0, n=n)
-            _expect(bool(unet.seen_c), "the UNet never received a class")
-            rows = torch.cat(unet.seen_c)
-            conditional_rows = rows[rows.abs().sum(dim=1) > 0]
-            _expect(len(conditional_rows) >= n * num_ts,
-                    f"{n * num_ts - len(conditional_rows)} of the {n * num_ts} conditional velocities (one per image and "
-                    "step) had their class dropped (zeroed) while sampling: class dropout belongs to training only; "
-                    "the unconditional velocity comes from the zero class vector (mask = 0)")
+            _dropped_on_conditional_rows(unet, n * num_ts, "velocities")
 
 
 def _compare(images: torch.Tensor, wanted: torch.Tensor, message: str) -> str | None:
@@ -250,21 +210,6 @@ class _ZeroVelocity(nn.Module):
         return x * self.weight + self.shift
 
 
-class _ClassRecorder(_TargetOracle):
-    """A stand-in class-conditioned UNet that predicts zero velocity and records the class vectors it receives
-    (after ``mask``), whatever the times."""
-
-    def __init__(self):
-        zero = torch.zeros(1, 28, 28)
-        super().__init__(zero, [zero] * 10, zero)
-
-    def forward(self, x, *args, mask=None):
-        c, _, mask = self.inputs(x, args, mask)
-        if c is not None:
-            self._targets(x, c, mask)
-        return x * 0 * self.weight
-
-
 _sampler_checks("time_fm_sample", conditional=False)
 _sampler_checks("class_fm_sample", conditional=True)
 
@@ -278,8 +223,7 @@ def _check_flow(flow: nn.Module, c: torch.Tensor | None) -> None:
     if c is None:
         out, passed = _call(flow.sample, [], [("num_samples", 3)], by_position=False)
         images = _images_of(out)
-        n = 3 if "num_samples" in passed or images.dim() != 4 else images.shape[0]
-        _expect_tensor(images, (n, 1, 28, 28), "sample(...) images")
+        _expect_tensor(images, (_sample_count(images, 3, passed), 1, 28, 28), "sample(...) images")
     else:
         out, _ = _call(flow.sample, [c[:3]], [("guidance_scale", 5.0)], by_position=False)
         _expect_tensor(_images_of(out), (3, 1, 28, 28), "sample(c=[0, 1, 2]) images")
