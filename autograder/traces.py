@@ -6,7 +6,7 @@ solves for the noise the step must have used, and requires that noise to be one 
 time conventions of SPEC §4 are accepted (1-based: index ``t−1``, UNet input ``t/T``; 0-based: index ``t``,
 input ``t/T``), and the 0-based one normalised by ``T − 1`` (:data:`CONVENTIONS`), as long as the same one is used in
 training and sampling. A sampling trace may also follow the update with ``x̂_0`` clamped to the images' range or with
-the posterior variance ``β̃_t`` (:data:`SAMPLER_FORMS`), and return its last step clipped to MNIST's ``[0, 1]``.
+the posterior variance ``β̃_t`` (:data:`SAMPLER_FORMS`), and return its last step clipped to ``[0, 1]`` or ``[-1, 1]``.
 
 Tolerances: all arithmetic is float32 on both sides; recovered noise is compared with ``atol = 2e-3``
 (division by ``sqrt(β_t) ≥ 0.01`` magnifies float32 rounding ~1e-6 to ≤ 1e-4), losses with ``rtol = 1e-4``.
@@ -226,7 +226,8 @@ def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch
         if nxt.shape != mean.shape:
             return Verdict(False, f"the images have shape {list(nxt.shape)}, expected {list(mean.shape)}", convention)
         if index == 0:
-            if min(max_diff(nxt, mean), max_diff(nxt, mean.clamp(0, 1))) > 1e-3:  # returned as is or clipped to [0, 1]
+            returned = (mean, mean.clamp(0, 1), mean.clamp(-1, 1))  # as is, or clipped to MNIST's or the model's range
+            if min(max_diff(nxt, candidate) for candidate in returned) > 1e-3:
                 return Verdict(False, "the last step (t = 1) must add no noise (z = 0) and return x_0 from the update", convention)
             break
         variance = (1 - ab_prev) / (1 - ab_t) * betas[index] if form.posterior_sigma else betas[index]

@@ -507,3 +507,30 @@ def test_cond_group_passes_the_reference(probes):
     results = group.check(child_run(probes, group, {"ddpm_forward_cond": ref.ddpm_forward_cond,
                                                     "ddpm_sample_cond": ref.ddpm_sample_cond}))
     assert [score for score, _ in results.values()] == [1.0, 1.0, 1.0], results
+
+
+# ------------------------------------------------------------------------------- building the student's blocks
+
+
+def test_build_repeats_the_channel_count_for_an_in_out_unflatten(probes):
+    class InOut(torch.nn.Module):
+        def __init__(self, in_channels: int, out_channels: int):
+            super().__init__()
+            self.shape = (in_channels, out_channels)
+
+    assert probes._build(InOut, [6]).shape == (6, 6)
+
+
+def test_build_keeps_other_constructor_errors(probes):
+    class NeedsSize(torch.nn.Module):
+        def __init__(self, in_channels: int, size: int):
+            super().__init__()
+
+    class Broken(torch.nn.Module):
+        def __init__(self, in_channels: int):
+            raise TypeError("broken inside")
+
+    with pytest.raises(TypeError, match="size"):
+        probes._build(NeedsSize, [6])
+    with pytest.raises(TypeError, match="broken inside"):
+        probes._build(Broken, [6])

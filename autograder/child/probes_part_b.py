@@ -7,6 +7,7 @@ outputs, traces of the stand-in UNet and the Gaussian noise drawn.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import call_binding
@@ -160,7 +161,7 @@ def _model_case(ns: dict[str, Any], case: ModelCase, inputs: dict[str, torch.Ten
     shapes are recorded even when weights could not be shared (the shape test needs no weights).
     """
     torch.manual_seed(0)
-    model = _need(ns, case.name)(*case.args)
+    model = _build(_need(ns, case.name), list(case.args))
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{case.name}(...) must build a torch.nn.Module, got {type(model).__name__}")
     meta: dict[str, Any] = {
@@ -206,6 +207,24 @@ def _model_case(ns: dict[str, Any], case: ModelCase, inputs: dict[str, torch.Ten
     meta["call_errors"] = errors
     meta["forms"] = forms
     return outputs, meta
+
+
+def _build(cls: Any, args: list[Any]) -> Any:
+    """``cls(*args)``; when that raises a ``TypeError`` because the constructor wants one more channel count (an
+    ``Unflatten(in_channels, out_channels)``, whose two counts are equal in the assignment), with the last channel
+    count repeated. Any other error is the first call's."""
+    try:
+        return cls(*args)
+    except TypeError as error:
+        try:
+            params = [p for p in inspect.signature(cls).parameters.values()
+                      if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            raise error from None
+        if not (args and len(params) == len(args) + 1 and "channel" in params[-1].name):
+            raise
+        torch.manual_seed(0)
+        return cls(*args, args[-1])
 
 
 def _first_working_call(model: torch.nn.Module, keys: list[str],
