@@ -27,7 +27,8 @@ RAISING_FORWARD = """def forward(im, t):
     return scale * im + (1 - alpha_cumprod).sqrt() * noise
 """
 
-WRONG_SIGNATURE_ANAGRAM = """def make_flip_illusion(image, prompt_embeds_1, prompt_embeds_2, uncond_prompt_embeds, timesteps, scale=7):
+# (an anagram lacking only i_start is accepted and starts at timesteps[0]; this one lacks uncond_prompt_embeds too)
+WRONG_SIGNATURE_ANAGRAM = """def make_flip_illusion(image, prompt_embeds_1, prompt_embeds_2, timesteps, scale=7):
     return image
 """
 
