@@ -443,3 +443,100 @@ def test_batchnorm_stuck_in_training_mode_fails_in_eval_mode():
 
     text = _behaviour_failure(AlwaysBatchStatistics)
     assert "in eval mode" in text and "running statistics" in text
+
+
+# ------------------------------------------------------------------- the grader's zoo, run through check(...)
+# Every correct variant of the zoo (autograder/validate/zoo_files/variants, written from patterns in public
+# submissions) must pass the in-notebook checks of the names it defines; the bugs of the zoo must fail one. The
+# variant's code is the rendered reference with the variant's patch applied, run as a notebook runs it.
+
+ZOO_CHECK_EXEMPT = {
+    "b_schedule_device_param": "builds the schedule on CUDA by default; the checks run on this CPU machine",
+    "b_schedule_extra_key": "the patch leaves the reference DDPM module's three-key schedule, so DDPM.sample breaks",
+    "b_schedule_numpy": "the patch leaves the reference DDPM module's register_buffer, which refuses numpy arrays",
+}
+ZOO_VARIANTS_CHECKED = [
+    # Part B, DDPM version: the forms the brief names, and the return/signature forms of the course's starter
+    "b_functional_gelu", "b_functional_flatten", "b_unflatten_stride1", "b_conv_bias_false", "b_time_unet_t_flat_only",
+    "b_time_unet_t_column_only", "b_class_unet_indices_only", "b_class_unet_one_hot_only", "b_zero_based_time",
+    "b_sample_eps_form", "b_sample_frames_stacked", "b_sample_frames_numpy", "b_course_starter_signatures",
+    "b_flatten_to_vector", "b_schedule_broadcast_shape", "b_sample_images_clipped", "b_zero_based_time_over_t_minus_1",
+]
+ZOO_MUTANTS_CHECKED = ["b_dropout_at_sampling"]
+
+
+def _zoo(kind: str, part: str, names: list[str] | None = None):
+    from autograder.validate import zoo
+
+    return [e for e in zoo.entries(zoo.ZOO_ROOT / kind)
+            if e.part == part and (names is None or e.name in names) and e.name not in ZOO_CHECK_EXEMPT]
+
+
+def _zoo_outcomes(entry) -> dict[str, tuple[int, int, str]]:
+    """``check`` of every name the patch can change (the names it is in and their callers, as ``validate`` grades)."""
+    from autograder.render import render_reference
+    from autograder.validate import zoo
+
+    source = zoo.apply(render_reference((entry.part,)), entry)
+    reach = zoo.reach(source, entry.within)
+    namespace = {"__name__": "__main__"}
+    code = compile(source.replace("from __future__ import annotations", ""), f"<zoo {entry.name}>", "exec")
+    exec(code, namespace)  # noqa: S102  (the kit's own zoo)
+    return {name: outcome(namespace[name]) for name in CHECKS if name in namespace and name in reach}
+
+
+@pytest.mark.parametrize("entry", _zoo("variants", "b_fm") + _zoo("variants", "b", ZOO_VARIANTS_CHECKED),
+                         ids=lambda entry: entry.name)
+def test_zoo_variants_pass_the_checks(entry):
+    failed = {name: text for name, (passed, total, text) in _zoo_outcomes(entry).items() if passed < total}
+    assert not failed, "\n".join(failed.values())
+
+
+@pytest.mark.parametrize("entry", _zoo("mutants", "b_fm") + _zoo("mutants", "b", ZOO_MUTANTS_CHECKED),
+                         ids=lambda entry: entry.name)
+def test_zoo_mutants_fail_a_check(entry):
+    outcomes = _zoo_outcomes(entry)
+    failed = [text for passed, total, text in outcomes.values() if passed < total]
+    assert failed, f"{entry.name} passes every check of {sorted(outcomes)}"
+    assert any("❌" in text for text in failed)
+
+
+def test_sampler_checks_accept_the_course_starters_forms():
+    """Images alone, (images, stacked caches), no num_samples: what the course's starters and real notebooks return."""
+
+    def velocity_sampler(unet, img_wh, num_ts, seed=0):  # no num_samples; returns (images, caches tensor)
+        g = torch.Generator().manual_seed(seed)
+        x = torch.randn(5, 1, *img_wh, generator=g)
+        caches = [x]
+        for i in range(num_ts):
+            x = x + unet(x, torch.full((1,), i / num_ts)) / num_ts
+            caches.append(x)
+        return x, torch.stack(caches, dim=1)
+
+    velocity_sampler.__name__ = "time_fm_sample"
+    assert_passes(velocity_sampler)
+
+    def images_only(unet, img_wh, num_ts, seed=0, num_samples=40):
+        torch.manual_seed(seed)
+        x = torch.randn(num_samples, 1, *img_wh)
+        t = torch.zeros(num_samples, 1)
+        for _ in range(num_ts):
+            x = x + unet(x, t) / num_ts
+            t += 1 / num_ts
+        return x
+
+    images_only.__name__ = "time_fm_sample"
+    assert_passes(images_only)
+
+
+def test_reversed_sampler_with_course_training_fails_with_a_hint():
+    """Sampling from t = 1 down while moving along u (x ← x + u/T) is the DDPM habit on a course-trained flow."""
+
+    def time_fm_sample(unet, img_wh, num_ts, seed=0, num_samples=40):
+        x = torch.randn(num_samples, 1, *img_wh, generator=torch.Generator().manual_seed(seed))
+        for i in range(num_ts):
+            x = x + unet(x, torch.full((num_samples,), 1 - i / num_ts)) / num_ts
+        return x, [x]
+
+    text = failures(time_fm_sample)
+    assert "your first step is at t = 1" in text
