@@ -153,8 +153,10 @@ def _sample_verdict(record: Any, schedule, eps_fn, batch: int) -> Verdict:
     verdict = verify_sampling(record.tensors, schedule, eps_fn, DDPM_T, batch)
     if verdict.ok and record.meta.get("frames_returned", True):
         frames = record.meta.get("frames", 0)
-        if frames is None or frames < 1 or not record.meta.get("frame_shapes_ok"):
-            return Verdict(False, "frames must be a non-empty list of [N, C, H, W] snapshots (or them stacked as "
+        # An empty list passes: the grader samples with T = 30, and frames kept every 50 steps (sized for the
+        # assignment's T = 300) are then none.
+        if frames is None or frames < 0 or not record.meta.get("frame_shapes_ok"):
+            return Verdict(False, "frames must be a list of [N, C, H, W] snapshots (or them stacked as "
                                   "[N, T, C, H, W])", verdict.convention)
     return verdict
 
