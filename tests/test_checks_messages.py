@@ -166,3 +166,28 @@ def test_every_case_is_a_named_check():
     assert len(CASES) >= 6
     names = {getattr(case.build(), "__name__", None) for case in CASES}
     assert names <= set(CHECKS), names - set(CHECKS)
+
+
+def test_check_finds_the_anagram_under_the_courses_deliverable_name(capsys):
+    """``check(visual_anagrams)`` runs ``make_flip_illusion``'s checks (it said "no public checks" before)."""
+    from assignment.checks import check
+
+    def visual_anagrams(image, i_start, prompt_embeds_1, prompt_embeds_2, uncond_prompt_embeds, timesteps, scale=7):
+        raise NotImplementedError
+
+    check(visual_anagrams)
+    printed = capsys.readouterr().out
+    assert "no public checks" not in printed and "make_flip_illusion" in printed, printed
+
+
+def test_a_check_that_could_not_run_is_not_counted_as_passed(capsys):
+    """Before the setup cell has run, ``check(forward)`` said "✅ forward: 1/1 public checks passed" under a ➖ line."""
+    from assignment.checks import check
+
+    def forward(im, t):
+        return im
+
+    forward.__globals__.pop("stage_1", None)  # this test module has no setup: the check cannot run yet
+    check(forward)
+    printed = capsys.readouterr().out
+    assert "➖" in printed and "passed" not in printed.splitlines()[-1], printed

@@ -128,7 +128,7 @@ class _ClassRecorder(_TargetOracle):
         return x * 0 * self.weight
 
 
-def _dropped_on_conditional_rows(unet: "_ClassRecorder", expected: int, what: str) -> None:
+def _dropped_on_conditional_rows(unet: _ClassRecorder, expected: int, what: str) -> None:
     """Fail when fewer than ``expected`` class vectors (one per image and step) reached the UNet non-zero."""
     _expect(bool(unet.seen_c), "the UNet never received a class")
     rows = torch.cat(unet.seen_c)

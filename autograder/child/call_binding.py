@@ -19,9 +19,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-#: Other names the course uses for a function (its deliverable is called "visual anagrams"). The loader counts a
-#: function defined under one of them as the assignment's; the probe calls it.
-FUNCTION_ALIASES = {"make_flip_illusion": ("visual_anagrams", "make_visual_anagram", "visual_anagram")}
+# Other names the course uses for a function (its deliverable is called "visual anagrams"), shared with the in-notebook
+# checks. The loader counts a function defined under one of them as the assignment's; the probe calls it.
+from assignment.names import FUNCTION_ALIASES as FUNCTION_ALIASES
+
 #: Parameter names that mean the grader's ``scale`` (the course writes ``scale``; some write these).
 ALIASES = {"scale": ("guidance_scale", "cfg_scale", "gamma", "cfg"), "guidance_scale": ("scale", "cfg_scale", "gamma")}
 

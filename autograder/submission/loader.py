@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.child.call_binding import FUNCTION_ALIASES
+from assignment.names import FUNCTION_ALIASES
 
 GIVEN_NAMES = ("stage_1", "stage_2", "device", "strided_timesteps", "add_variance", "prompt_embeds_dict")
 #: Notebooks keep their outputs (Colab embeds every figure): only code is read, so the limit is Gradescope's own
