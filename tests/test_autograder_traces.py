@@ -534,3 +534,12 @@ def test_build_keeps_other_constructor_errors(probes):
         probes._build(NeedsSize, [6])
     with pytest.raises(TypeError, match="broken inside"):
         probes._build(Broken, [6])
+
+
+def test_build_leaves_out_num_classes_for_a_time_unet_without_it(probes):
+    class TwoArgs(torch.nn.Module):
+        def __init__(self, in_channels: int, num_hiddens: int):
+            super().__init__()
+            self.args = (in_channels, num_hiddens)
+
+    assert probes._build(TwoArgs, [1, 10, 64]).args == (1, 64)

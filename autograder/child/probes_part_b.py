@@ -209,22 +209,28 @@ def _model_case(ns: dict[str, Any], case: ModelCase, inputs: dict[str, torch.Ten
     return outputs, meta
 
 
-def _build(cls: Any, args: list[Any]) -> Any:
-    """``cls(*args)``; when that raises a ``TypeError`` because the constructor wants one more channel count (an
-    ``Unflatten(in_channels, out_channels)``, whose two counts are equal in the assignment), with the last channel
-    count repeated. Any other error is the first call's."""
+def _build(cls: Any, args: list[Any], seed: int = 0) -> Any:
+    """``cls(*args)``; when that raises a ``TypeError`` and the constructor's required parameters say why, the
+    assignment's arguments in the form it takes: the last channel count repeated for one more ``…channels``
+    parameter (an ``Unflatten(in_channels, out_channels)``: the two counts are equal in the assignment), or the
+    unused ``num_classes`` (the middle of ``(in_channels, num_classes, num_hiddens)``) left out of a
+    ``TimeConditionalUNet(in_channels, num_hiddens)``, built again from ``seed``. Any other error is the first call's."""
     try:
         return cls(*args)
     except TypeError as error:
         try:
-            params = [p for p in inspect.signature(cls).parameters.values()
+            params = [p.name for p in inspect.signature(cls).parameters.values()
                       if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         except (TypeError, ValueError):
             raise error from None
-        if not (args and len(params) == len(args) + 1 and "channel" in params[-1].name):
+        if args and len(params) == len(args) + 1 and "channel" in params[-1]:
+            retry = [*args, args[-1]]
+        elif len(args) == 3 and len(params) == 2 and "num_classes" not in params and "hidden" in params[-1]:
+            retry = [args[0], args[2]]
+        else:
             raise
-        torch.manual_seed(0)
-        return cls(*args, args[-1])
+        torch.manual_seed(seed)
+        return cls(*retry)
 
 
 def _first_working_call(model: torch.nn.Module, keys: list[str],
@@ -395,7 +401,7 @@ def _describe_call(call: dict[str, Any], spy: Any, inputs: dict[str, torch.Tenso
 
 def _train_case(ns: dict[str, Any], case: TrainingCase, inputs: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, Any]]:
     torch.manual_seed(case.seed)
-    model = _need(ns, case.name)(*case.args)
+    model = _build(_need(ns, case.name), list(case.args), case.seed)
     images = inputs[case.images]
     noise = inputs[case.noise]
     optimizer = torch.optim.Adam(model.parameters(), lr=case.lr)
