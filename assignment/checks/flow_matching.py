@@ -229,6 +229,36 @@ def _check_flow(flow: nn.Module, c: torch.Tensor | None) -> None:
         _expect_tensor(_images_of(out), (3, 1, 28, 28), "sample(c=[0, 1, 2]) images")
 
 
+def _check_course_module(flow: nn.Module, c: torch.Tensor | None) -> None:
+    """The course starter's ``TimeConditionalFM`` (``c`` None) or ``ClassConditionalFM``: the loss as
+    :func:`_check_flow`; ``sample(img_wh, seed)`` or ``sample(c, img_wh, guidance_scale, seed)`` give images."""
+    _expect(isinstance(flow, nn.Module), f"{type(flow).__name__} should be an nn.Module")
+    x = torch.rand(64, 1, 28, 28)
+    loss = flow(x) if c is None else flow(x, c)
+    _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
+    _expect(abs(loss.item() - 4 / 3) < 0.25,
+            f"with a UNet predicting zero velocity the loss should be ≈ E[(x_1 − x_0)²] ≈ 1.33, got {loss.item():.3f}")
+    if c is None:
+        out, passed = _call(flow.sample, [(28, 28)], [("seed", 0), ("num_samples", 3)], by_position=False)
+        images = _images_of(out)
+        _expect_tensor(images, (_sample_count(images, 3, passed), 1, 28, 28), "sample((28, 28)) images")
+    else:
+        out, _ = _call(flow.sample, [c[:3], (28, 28)], [("guidance_scale", 5.0), ("seed", 0)], by_position=False)
+        _expect_tensor(_images_of(out), (3, 1, 28, 28), "sample(c=[0, 1, 2], (28, 28)) images")
+
+
+@_register("TimeConditionalFM", "TimeConditionalFM(unet, num_ts): forward(x) gives a scalar loss; sample(img_wh) "
+           "gives [N, 1, 28, 28] images")
+def _course_time_module(cls, ns):
+    _check_course_module(cls(_ZeroVelocity(), 10), None)
+
+
+@_register("ClassConditionalFM", "ClassConditionalFM(unet, num_ts, p_uncond): forward(x, c) gives a scalar loss; "
+           "sample(c, img_wh) gives images")
+def _course_class_module(cls, ns):
+    _check_course_module(cls(_ZeroVelocity(), 10, 0.1), torch.arange(64) % 10)
+
+
 @_register("FlowMatching", "FlowMatching, time only: forward(x) gives a scalar loss; sample(num_samples=3) gives 3 images")
 def _flow_time(cls, ns):
     flow = cls(_ZeroVelocity(), num_ts=10)

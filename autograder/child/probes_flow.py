@@ -7,6 +7,7 @@ grader checks with :mod:`autograder.traces_fm`.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import call_binding
@@ -37,13 +38,20 @@ def run_flow(ns: dict[str, Any], spec: FlowSpec, inputs: dict[str, torch.Tensor]
 
 @receives(FlowModuleSpec)
 def run_flow_module(ns: dict[str, Any], spec: FlowModuleSpec, inputs: dict[str, torch.Tensor], rec: records.Recorder) -> None:
-    """The ``FlowMatching`` module on the stand-in UNet: ``forward(x[, c])`` and ``sample(...)``, traced."""
-    module = _need(ns, "FlowMatching")
+    """The ``FlowMatching`` module on the stand-in UNet: ``forward(x[, c])`` and ``sample(...)``, traced.
+
+    A submission written to the course's starter has no ``FlowMatching`` but its pair of modules (docs/spec.md §2.6):
+    ``TimeConditionalFM(unet, num_ts)`` with ``forward(x)``, ``sample(img_wh, seed=0)`` serves the time-only cases and
+    ``ClassConditionalFM(unet, num_ts, p_uncond)`` with ``forward(x, c)``, ``sample(c, img_wh, guidance_scale, seed)``
+    the class-conditioned ones."""
+    course_pair = "FlowMatching" not in ns and bool({"TimeConditionalFM", "ClassConditionalFM"} & set(ns))
     for case in spec.cases:
         def call(case: FlowModuleCase = case) -> tuple[dict[str, Any], dict[str, Any]]:
             c = inputs[case.c].clone() if case.c else None
             spy = spies.SpyUNet(conditional=c is not None)
-            model = module(spy, num_ts=int(spec.num_ts), p_uncond=spec.p_uncond)
+            if course_pair:
+                return _course_module_case(ns, spec, case, inputs, spy, c)
+            model = _need(ns, "FlowMatching")(spy, num_ts=int(spec.num_ts), p_uncond=spec.p_uncond)
             torch.manual_seed(case.seed)
             with rng_tap.recording() as draws:
                 if case.method == "forward":
@@ -57,6 +65,35 @@ def run_flow_module(ns: dict[str, Any], spec: FlowModuleSpec, inputs: dict[str, 
             return _result(out, case.method == "forward", spy, draws)
 
         rec.run(case.key, call)
+
+
+def _course_module_case(ns: dict[str, Any], spec: FlowModuleSpec, case: FlowModuleCase, inputs: dict[str, torch.Tensor],
+                        spy: spies.SpyUNet, c: torch.Tensor | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One case on the course starter's module for it: built as ``(unet, num_ts[, p_uncond])`` (by those names when
+    the constructor has them, else in that order); ``sample`` gets the image size (and classes) in the starter's
+    order and ``seed``, ``num_samples``, ``guidance_scale`` by name where it has them."""
+    name = "TimeConditionalFM" if c is None else "ClassConditionalFM"
+    module = _need(ns, name)
+    settings = [("num_ts", int(spec.num_ts))] + ([] if c is None else [("p_uncond", spec.p_uncond)])
+    try:
+        params = set(inspect.signature(module).parameters)
+    except (TypeError, ValueError):
+        params = set()
+    if all(key in params for key, _ in settings):
+        model = module(spy, **dict(settings))
+    else:
+        model = module(spy, *(value for _, value in settings))
+    torch.manual_seed(case.seed)
+    with rng_tap.recording() as draws:
+        if case.method == "forward":
+            out = model(inputs[case.x].clone()) if c is None else model(inputs[case.x].clone(), c)
+        elif c is None:
+            out, _ = call_binding.call_accepting(model.sample, [(28, 28)], {"seed": case.seed,
+                                                                          "num_samples": case.num_samples})
+        else:
+            out, _ = call_binding.call_accepting(model.sample, [c, (28, 28)], {"guidance_scale": case.guidance_scale,
+                                                                             "seed": case.seed})
+    return _result(out, case.method == "forward", spy, draws)
 
 
 def _flow_case(ns: dict[str, Any], case: FlowCase, inputs: dict[str, torch.Tensor], spy: spies.SpyUNet,

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from autograder.groups.base import Group
 
-FLOW_NAMES = frozenset({"time_fm_forward", "time_fm_sample", "class_fm_forward", "class_fm_sample", "FlowMatching"})
-"""The names only Part B's flow-matching version defines (docs/spec.md §2.6)."""
+FLOW_NAMES = frozenset({"time_fm_forward", "time_fm_sample", "class_fm_forward", "class_fm_sample", "FlowMatching",
+                        "TimeConditionalFM", "ClassConditionalFM"})
+"""The names only Part B's flow-matching version defines (docs/spec.md §2.6; the last two: the course starter's
+modules, accepted in place of ``FlowMatching``)."""
 DDPM_NAMES = frozenset({"ddpm_schedule", "ddpm_forward", "ddpm_sample", "ddpm_forward_cond", "ddpm_sample_cond", "DDPM"})
 """The names only Part B's DDPM version defines (docs/spec.md §2.3)."""
 
