@@ -25,6 +25,10 @@ STDOUT_CAP = 64 * 1024
 #: Side of the images Part A is graded on: large enough for the course's 33-tap hybrid blur (torchvision's reflect
 #: padding needs more than 16 pixels), small enough for the tiny random IF-compatible UNet to run in milliseconds.
 PART_A_SIZE = 32
+#: The strided timesteps Part A's loops are graded on (six steps: [990, 825, 660, 495, 330, 165, 0]). The given name
+#: ``strided_timesteps`` is bound to this list too, so a loop that reads the global instead of its ``timesteps``
+#: parameter (the same list in every call the course makes) runs the graded steps.
+PART_A_TIMESTEPS = list(range(990, -1, -165))
 
 #: In each group's ``out/``: one line ``start KEY`` before each probe call and ``end KEY`` after its record is
 #: written, so that when a child stops mid-call the grader knows which call it was (and the harness can stop a

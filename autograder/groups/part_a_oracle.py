@@ -25,7 +25,7 @@ from autograder.compare import tensor_problem
 from autograder.groups.base import record_or_reason
 from autograder.sandbox import ChildRun, Record
 
-TIMESTEPS = list(range(990, -1, -165))  # [990, 825, 660, 495, 330, 165, 0]: six strided steps
+TIMESTEPS = protocol.PART_A_TIMESTEPS  # [990, 825, 660, 495, 330, 165, 0]: six strided steps
 
 
 SCALE = 7.0
