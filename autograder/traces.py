@@ -207,6 +207,7 @@ def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch
     t_values = [float(s[0]["t"][0]) for s in steps]
     betas, alphas, ab = (schedule[k].double() for k in ("betas", "alphas", "alpha_bars"))
     x = steps[0][0]["x"][:batch].double()
+    used = [x]  # x_T and each step's z: Algorithm 2 draws every one afresh
     for k, step in enumerate(steps):
         index = num_ts - 1 - k
         t_expected = time_convention.unet_input(index, num_ts)
@@ -235,6 +236,11 @@ def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch
         if not matches_a_draw(z, draws, NOISE_ATOL):
             return Verdict(False, f"step t = {index + 1}: x_(t−1) is not the Algorithm-2 update of x_t with any noise z you drew "
                                   f"({_sampling_hint(x, eps, nxt, index, schedule, draws)})", convention)
+        if any(max_diff(z, earlier) <= NOISE_ATOL for earlier in used):
+            return Verdict(False, f"step t = {index + 1} reused noise drawn for an earlier step (or x_T): draw a fresh "
+                                  "z ~ N(0, I) at every step (a z drawn once before the loop, or the RNG re-seeded "
+                                  "with the same seed inside it)", convention)
+        used.append(z)
         x = nxt
     return Verdict(True, f"all {num_ts} steps follow the algorithm{form.describe()} "
                          f"(t convention: {time_convention.short})", convention)

@@ -543,3 +543,20 @@ def test_build_leaves_out_num_classes_for_a_time_unet_without_it(probes):
             self.args = (in_channels, num_hiddens)
 
     assert probes._build(TwoArgs, [1, 10, 64]).args == (1, 64)
+
+
+def test_noise_drawn_once_and_reused_at_every_step_fails(probes):
+    def reused(unet, ddpm_schedule, img_wh, num_ts, seed=0, num_samples=40):
+        g = torch.Generator().manual_seed(seed)
+        shape = (num_samples, 1, *img_wh)
+        betas, alphas, ab = ddpm_schedule["betas"], ddpm_schedule["alphas"], ddpm_schedule["alpha_bars"]
+        x, z_once = torch.randn(shape, generator=g), torch.randn(shape, generator=g)
+        with torch.no_grad():
+            for t in range(num_ts, 0, -1):
+                eps = unet(x, torch.full((num_samples,), t / num_ts))
+                z = z_once if t > 1 else torch.zeros(shape)
+                x = _update(x, eps, betas, alphas, ab, t) + betas[t - 1].sqrt() * z
+        return x, [x]
+
+    verdict = check_sampling(probes, reused)
+    assert not verdict.ok and "reused noise drawn for an earlier step" in verdict.message, verdict.message
