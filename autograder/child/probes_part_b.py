@@ -236,11 +236,12 @@ def _build(cls: Any, args: list[Any], seed: int = 0) -> Any:
 def _first_working_call(model: torch.nn.Module, keys: list[str],
                         inputs: dict[str, torch.Tensor]) -> tuple[list[torch.Tensor], str, Any]:
     """``(args, form, output)`` of the first call (training mode, no grad) that works: the inputs ``keys`` as given,
-    or with ``t`` and/or ``c`` in their other accepted form when the first raises or returns a tensor whose shape is
-    not the input's; raises the first form's error when no form works."""
+    or with ``t``, ``c`` and/or the mask in their other accepted form (a mask ``[N]`` also as a column ``[N, 1]``)
+    when the first raises or returns a tensor whose shape is not the input's; raises the first form's error when no
+    form works."""
     args = [inputs[k] for k in keys]
     alternatives = [("as given", args)]
-    swapped = {".t": ".t_col", ".t_col": ".t", ".c": ".c1h", ".c1h": ".c"}
+    swapped = {".t": ".t_col", ".t_col": ".t", ".c": ".c1h", ".c1h": ".c", ".mask": ".mask_col"}
     other = []
     for key in keys:
         suffix = "." + key.rsplit(".", 1)[-1]

@@ -197,7 +197,8 @@ class UNetGroup(Group):
             return tensors, [[f"{key}.x", f"{key}.t"], [f"{key}.x", f"{key}.t_col"]]
         c = torch.randint(0, 10, (n,), generator=g)
         mask = torch.tensor([1.0, 0.0] * n)[:n]
-        tensors.update({f"{key}.c": c, f"{key}.c1h": F.one_hot(c, 10).float(), f"{key}.mask": mask})
+        tensors.update({f"{key}.c": c, f"{key}.c1h": F.one_hot(c, 10).float(), f"{key}.mask": mask,
+                        f"{key}.mask_col": mask[:, None].clone()})
         return tensors, [[f"{key}.x", f"{key}.c", f"{key}.t"], [f"{key}.x", f"{key}.c1h", f"{key}.t_col"],
                          [f"{key}.x", f"{key}.c", f"{key}.t", f"{key}.mask"]]
 
@@ -335,7 +336,7 @@ class UNetGroup(Group):
             "TimeConditionalUNet": ["unet(x, t) with t [N]", "unet(x, t) with t [N, 1] (also tried [N])"],
             "ClassConditionalUNet": ["unet(x, c, t) with class indices c [N]",
                                      "unet(x, c, t) with one-hot c [N, 10] and t [N, 1] (also tried indices and [N])",
-                                     "unet(x, c, t, mask) with mask [N]"],
+                                     "unet(x, c, t, mask) with mask [N] (also tried [N, 1])"],
         }[self.unet]
         return words[min(index, len(words) - 1)]
 
