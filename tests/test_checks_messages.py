@@ -124,7 +124,7 @@ CASES = [
          "drops the class", ("p_uncond = 1.0: 0.0% of the classes were dropped",)),
     Case("time_fm_sample with twice the step",
          lambda: reference_copy("b_fm", "time_fm_sample", "lambda x, t: unet(x, t)", "lambda x, t: 2 * unet(x, t)"),
-         "constant velocity u = 1", ("x moved by 2 on average", "check the step size")),
+         "constant velocity u moves", ("x moved by 2·u on average", "check the step size")),
     Case("class_fm_sample with the CFG branches swapped",
          lambda: reference_copy("b_fm", "class_fm_sample", "u_u + guidance_scale * (u_c - u_u)",
                                 "u_c + guidance_scale * (u_u - u_c)"),
