@@ -118,6 +118,9 @@ class FlowClassGroup(Group):
                 sample.message = "u_c and u_u are swapped in the guidance formula: u = u_u + γ(u_c − u_u)"
             elif verify_fm_sampling(record.tensors, _guided(spy, c1h, scale, sign=-1.0), T).ok:
                 sample.message = "sign error in classifier-free guidance: u = u_u + γ(u_c − u_u)"
+            elif verify_fm_sampling(record.tensors, _guided(spy, c1h, scale + 1.0), T).ok:
+                sample.message = ("the guidance is γ + 1: u_c + γ(u_c − u_u) = (1 + γ) u_c − γ u_u is the other "
+                                  "convention; with the course's γ write u = u_u + γ(u_c − u_u)")
             elif dropped_at_sampling(record):
                 sample.message = ("the class was dropped (zeroed) on conditional calls while sampling: class dropout "
                                   "belongs to training only")
