@@ -350,7 +350,7 @@ def _in_students_format(ns: dict[str, Any], schedule: dict[str, torch.Tensor], T
         if theirs is None or int(np.prod(shape)) != value.numel():
             laid_out[key] = value
         elif isinstance(theirs, np.ndarray):
-            laid_out[key] = value.double().numpy().astype(theirs.dtype).reshape(shape)
+            laid_out[key] = value.detach().cpu().double().numpy().astype(theirs.dtype).reshape(shape)
         elif isinstance(theirs, torch.Tensor) and theirs.is_floating_point():
             laid_out[key] = value.to(theirs.dtype).reshape(shape).to(theirs.device)
         else:
