@@ -98,19 +98,21 @@ class _TargetOracle(nn.Module):
         c, t = (None, args[0]) if len(args) == 1 else (args[0], args[1])
         if len(args) == 3:
             mask = args[2]
-        t = torch.as_tensor(t, dtype=torch.float64).reshape(-1).expand(x.shape[0])
-        self.seen_t.append(t.detach().clone())
+        t = torch.as_tensor(t, dtype=torch.float64, device=x.device).reshape(-1).expand(x.shape[0])
+        self.seen_t.append(t.detach().cpu().clone())
         return c, t, mask
 
     def _targets(self, x, c, mask):
+        """The target of each row of ``x``, on ``x``'s device (a notebook's code may move its tensors to the GPU)."""
         if c is None:
-            return self.target.expand_as(x)
+            return self.target.to(x.device).expand_as(x)
+        c = torch.as_tensor(c).detach().cpu()
         c = F.one_hot(c.long(), 10).double() if c.dim() == 1 else c.double()
         if mask is not None:
-            c = c * torch.as_tensor(mask).double().reshape(-1, 1)
-        self.seen_c.append(c.detach().clone())
+            c = c * torch.as_tensor(mask).detach().cpu().double().reshape(-1, 1)
+        self.seen_c.append(c.clone())
         return torch.stack([self.class_targets[int(row.argmax())] if row.abs().sum() > 0 else self.uncond_target
-                            for row in c])
+                            for row in c]).to(x.device)
 
 
 class _ClassRecorder(_TargetOracle):
@@ -159,7 +161,7 @@ class _Oracle(_TargetOracle):
             raise CheckFailed(f"the UNet received t/T outside the range of a {self.num_ts}-step schedule "
                               f"(t·T from {float(t.min() * self.num_ts):.2f} to {float(t.max() * self.num_ts):.2f}); "
                               "is t normalised by T?")
-        ab = self.alpha_bars.double()[steps].view(-1, 1, 1, 1)
+        ab = self.alpha_bars.double()[steps.cpu()].view(-1, 1, 1, 1).to(x.device)
         target = self._targets(x, c, mask).double()
         eps = (x.double() - ab.sqrt() * target) / (1 - ab).sqrt()
         return eps.to(x.dtype) * self.weight
@@ -240,7 +242,7 @@ def _ddpm_forward_cond_oracle(fn, ns):
 
     def run(zero_based):
         oracle = _Oracle(schedule, num_ts, None, zero_based, class_targets, torch.zeros(1, 28, 28))
-        oracle._targets = lambda x, c_, mask: x0  # every sample's clean image is its own x_0
+        oracle._targets = lambda x, c_, mask: x0.to(x.device)  # every sample's clean image is its own x_0
         loss = fn(oracle, schedule, x0, c, 0.1, num_ts)
         _expect(torch.is_tensor(loss) and loss.dim() == 0, f"should return a scalar tensor, got {_shape(loss)}")
         if loss.item() > 1e-6:

@@ -62,7 +62,7 @@ def _either_direction(run: Callable[[bool], str | None]) -> None:
 def _loss_with_oracle(fn, conditional: bool, n: int = 256, reversed_time: bool = False):
     x1 = torch.rand(n, 1, 28, 28, dtype=torch.float64).float()
     oracle = _FlowOracle(reversed_time=reversed_time)
-    oracle._targets = lambda x, c, mask: x1.double()  # every sample's data point is its own x_1
+    oracle._targets = lambda x, c, mask: x1.double().to(x.device)  # every sample's data point is its own x_1
     loss = fn(oracle, x1, torch.arange(n) % 10, 0.1, 50) if conditional else fn(oracle, x1, 50)
     _expect(torch.is_tensor(loss) and loss.dim() == 0, f"should return a scalar tensor, got {_shape(loss)}")
     _expect(loss.requires_grad, "the loss should be differentiable (it must come from the UNet's output)")
