@@ -225,10 +225,21 @@ def _explain_mismatch(x, y, stages, convs, norms, training, formula, mode) -> No
                       f"(max difference {_max_diff(y, h):.3g}); what follows the last convolution differs{hint}")
 
 
+def _build(cls, name: str, args: tuple) -> nn.Module:
+    """``cls(*args)``; an ``Unflatten`` written with the other blocks' ``(in_channels, out_channels)`` gets the count
+    twice, as its UNet builds it."""
+    try:
+        return cls(*args)
+    except TypeError:
+        if name != "Unflatten":
+            raise
+        return cls(*args, *args)
+
+
 def _block_shapes(name: str, args: tuple, x_shape: tuple, y_shape: tuple) -> None:
     @_register(name, f"{name}{args} maps {list(x_shape)} to {list(y_shape)}")
     def run(cls, ns):
-        block = cls(*args)
+        block = _build(cls, name, args)
         _expect(isinstance(block, nn.Module), f"{name} should be an nn.Module")
         y = block(torch.randn(x_shape))
         if name == "Flatten" and torch.is_tensor(y) and tuple(y.shape) == y_shape[:2]:
@@ -251,12 +262,12 @@ def _block_behaviour(name: str, args: tuple, x_shape: tuple, y_shape: tuple, sta
     @_register(name, f"{name} computes {_formula(stages)} (its output, rebuilt from its own layers; "
                "training and eval mode)")
     def run(cls, ns):
-        block = cls(*args)
+        block = _build(cls, name, args)
         _expect(isinstance(block, nn.Module), f"{name} should be an nn.Module")
         x = torch.randn(x_shape)
         block.train()
         _expect_block(name, block, x, y_shape, stages, training=True)
-        trained = cls(*args)  # a fresh block whose running statistics come from a few training batches
+        trained = _build(cls, name, args)  # a fresh block whose running statistics come from a few training batches
         with torch.no_grad():
             for _ in range(3):
                 trained(2 * torch.randn(x_shape) + 0.5)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .calling import _call, _images_of, _sample_count
-from .registry import CheckFailed, _expect, _expect_tensor, _register, _shape, _Skip
+from .registry import CheckFailed, _expect, _expect_tensor, _on_device, _register, _shape, _Skip, stand_in_device
 
 # ---------------------------------------------------------------------------- Part B: add_noise
 
@@ -25,7 +25,7 @@ def _add_noise_shape(fn, ns):
 
 @_register("add_noise", "z − x has mean 0 and standard deviation σ")
 def _add_noise_stats(fn, ns):
-    x = torch.rand(64, 1, 28, 28)
+    x = torch.rand(64, 1, 28, 28, device=stand_in_device())  # the data on the notebook's device, as its loop has it
     for sigma in (0.2, 1.0):
         noise = fn(x, sigma) - x
         mean, std = noise.mean().item(), noise.std().item()
@@ -92,6 +92,7 @@ class _TargetOracle(nn.Module):
         self.in_channels, self.num_classes = 1, 10
         self.seen_t: list[torch.Tensor] = []
         self.seen_c: list[torch.Tensor] = []
+        self.to(stand_in_device())
 
     def inputs(self, x, args, mask):
         """``(c or None, t [N] float64, mask)`` from a forward call's arguments; ``t`` recorded."""
@@ -127,7 +128,7 @@ class _ClassRecorder(_TargetOracle):
         c, _, mask = self.inputs(x, args, mask)
         if c is not None:
             self._targets(x, c, mask)
-        return x * 0 * self.weight
+        return x * 0 * self.weight.to(x.device)
 
 
 def _dropped_on_conditional_rows(unet: _ClassRecorder, expected: int, what: str) -> None:
@@ -164,7 +165,7 @@ class _Oracle(_TargetOracle):
         ab = self.alpha_bars.double()[steps.cpu()].view(-1, 1, 1, 1).to(x.device)
         target = self._targets(x, c, mask).double()
         eps = (x.double() - ab.sqrt() * target) / (1 - ab).sqrt()
-        return eps.to(x.dtype) * self.weight
+        return eps.to(x.dtype) * self.weight.to(x.device)
 
 
 _OVER_T_MINUS_1 = "t/(T-1)"
@@ -345,9 +346,10 @@ class _ZeroUNet(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(()))
         self.in_channels, self.num_classes = 1, 10
+        self.to(stand_in_device())
 
     def forward(self, x, *args, **kwargs):
-        return x * self.weight
+        return x * self.weight.to(x.device)
 
 
 _sampler_check("ddpm_sample", conditional=False)
@@ -356,7 +358,7 @@ _keeps_class_check("ddpm_sample_cond")
 
 
 def _check_ddpm(ddpm: nn.Module, c: torch.Tensor | None) -> None:
-    x = torch.rand(4, 1, 28, 28)
+    x = torch.rand(4, 1, 28, 28, device=stand_in_device())  # the data on the notebook's device, as its loop has it
     loss = ddpm(x) if c is None else ddpm(x, c)
     _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
     _expect(abs(loss.item() - 1.0) < 0.25, f"with a UNet predicting zero the loss should be ≈ E[ε²] = 1, got {loss.item():.3f}")
@@ -372,7 +374,7 @@ def _check_ddpm(ddpm: nn.Module, c: torch.Tensor | None) -> None:
 
 @_register("DDPM", "DDPM, time only: forward(x) gives a scalar loss; sample() gives [N, 1, 28, 28] images")
 def _ddpm_time(cls, ns):
-    ddpm = cls(_ZeroUNet(), betas=(1e-4, 0.02), num_ts=10)
+    ddpm = _on_device(cls(_ZeroUNet(), betas=(1e-4, 0.02), num_ts=10))
     _expect(isinstance(ddpm, nn.Module), "DDPM should be an nn.Module")
     _check_ddpm(ddpm, None)
 
@@ -381,5 +383,5 @@ def _ddpm_time(cls, ns):
 def _ddpm_class(cls, ns):
     if "ddpm_forward_cond" not in ns or "ddpm_sample_cond" not in ns:
         raise _Skip("define ddpm_forward_cond and ddpm_sample_cond (Part 2.4–2.5), then run check(DDPM) again")
-    _check_ddpm(cls(_ZeroUNet(), betas=(1e-4, 0.02), num_ts=10), torch.tensor([0, 1, 2, 3]))
+    _check_ddpm(_on_device(cls(_ZeroUNet(), betas=(1e-4, 0.02), num_ts=10)), torch.tensor([0, 1, 2, 3]))
 

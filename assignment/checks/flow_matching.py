@@ -21,7 +21,7 @@ from torch import nn
 
 from .calling import _call, _images_of, _sample_count
 from .ddpm import _ClassRecorder, _dropped_on_conditional_rows, _TargetOracle
-from .registry import CheckFailed, _expect, _expect_tensor, _register, _shape, _Skip
+from .registry import CheckFailed, _expect, _expect_tensor, _on_device, _register, _shape, _Skip, stand_in_device
 
 
 class _FlowOracle(_TargetOracle):
@@ -42,7 +42,7 @@ class _FlowOracle(_TargetOracle):
                               "torch.arange(num_ts) / num_ts)")
         target = self._targets(x, c, mask).double()
         velocity = (target - x.double()) / left.view(-1, 1, 1, 1)
-        return (-velocity if self.reversed_time else velocity).to(x.dtype) * self.weight
+        return (-velocity if self.reversed_time else velocity).to(x.dtype) * self.weight.to(x.device)
 
 
 def _either_direction(run: Callable[[bool], str | None]) -> None:
@@ -205,13 +205,14 @@ class _ZeroVelocity(nn.Module):
         self.in_channels, self.num_classes = 1, 10
         self.shift = shift
         self.first_t: float | None = None
+        self.to(stand_in_device())
 
     def forward(self, x, *args, **kwargs):
         if self.first_t is None:
             t = kwargs.get("t", args[0] if len(args) == 1 else args[1] if len(args) >= 2 else None)
             if t is not None:
                 self.first_t = float(torch.as_tensor(t, dtype=torch.float64).reshape(-1)[0])
-        return x * self.weight + self.shift
+        return x * self.weight.to(x.device) + self.shift
 
 
 _sampler_checks("time_fm_sample", conditional=False)
@@ -219,7 +220,7 @@ _sampler_checks("class_fm_sample", conditional=True)
 
 
 def _check_flow(flow: nn.Module, c: torch.Tensor | None) -> None:
-    x = torch.rand(64, 1, 28, 28)
+    x = torch.rand(64, 1, 28, 28, device=stand_in_device())  # the data on the notebook's device, as its loop has it
     loss = flow(x) if c is None else flow(x, c)
     _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
     _expect(abs(loss.item() - 4 / 3) < 0.25,
@@ -237,7 +238,7 @@ def _check_course_module(flow: nn.Module, c: torch.Tensor | None) -> None:
     """The course starter's ``TimeConditionalFM`` (``c`` None) or ``ClassConditionalFM``: the loss as
     :func:`_check_flow`; ``sample(img_wh, seed)`` or ``sample(c, img_wh, guidance_scale, seed)`` give images."""
     _expect(isinstance(flow, nn.Module), f"{type(flow).__name__} should be an nn.Module")
-    x = torch.rand(64, 1, 28, 28)
+    x = torch.rand(64, 1, 28, 28, device=stand_in_device())  # the data on the notebook's device, as its loop has it
     loss = flow(x) if c is None else flow(x, c)
     _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
     _expect(abs(loss.item() - 4 / 3) < 0.25,
@@ -254,18 +255,18 @@ def _check_course_module(flow: nn.Module, c: torch.Tensor | None) -> None:
 @_register("TimeConditionalFM", "TimeConditionalFM(unet, num_ts): forward(x) gives a scalar loss; sample(img_wh) "
            "gives [N, 1, 28, 28] images")
 def _course_time_module(cls, ns):
-    _check_course_module(cls(_ZeroVelocity(), 10), None)
+    _check_course_module(_on_device(cls(_ZeroVelocity(), 10)), None)
 
 
 @_register("ClassConditionalFM", "ClassConditionalFM(unet, num_ts, p_uncond): forward(x, c) gives a scalar loss; "
            "sample(c, img_wh) gives images")
 def _course_class_module(cls, ns):
-    _check_course_module(cls(_ZeroVelocity(), 10, 0.1), torch.arange(64) % 10)
+    _check_course_module(_on_device(cls(_ZeroVelocity(), 10, 0.1)), torch.arange(64) % 10)
 
 
 @_register("FlowMatching", "FlowMatching, time only: forward(x) gives a scalar loss; sample(num_samples=3) gives 3 images")
 def _flow_time(cls, ns):
-    flow = cls(_ZeroVelocity(), num_ts=10)
+    flow = _on_device(cls(_ZeroVelocity(), num_ts=10))
     _expect(isinstance(flow, nn.Module), "FlowMatching should be an nn.Module")
     _check_flow(flow, None)
 
@@ -274,4 +275,4 @@ def _flow_time(cls, ns):
 def _flow_class(cls, ns):
     if "class_fm_forward" not in ns or "class_fm_sample" not in ns:
         raise _Skip("define class_fm_forward and class_fm_sample, then run check(FlowMatching) again")
-    _check_flow(cls(_ZeroVelocity(), num_ts=10), torch.arange(64) % 10)
+    _check_flow(_on_device(cls(_ZeroVelocity(), num_ts=10)), torch.arange(64) % 10)

@@ -47,6 +47,8 @@ def run_checks(obj: Any, verbose: bool = True) -> tuple[int, int]:
         say(f"ℹ️  no public checks for {name or obj!r}")
         return 0, 0
     namespace = _namespace(obj)
+    global _DEVICE
+    _DEVICE = _notebook_device(namespace)
     passed = skipped = 0
     for item in checks:
         torch.manual_seed(0)
@@ -73,6 +75,29 @@ def run_checks(obj: Any, verbose: bool = True) -> tuple[int, int]:
         later = f" ({skipped} not checked yet)" if skipped else ""
         say(f"{'✅' if passed == total else '❌'} {name}: {passed - skipped}/{total - skipped} public checks passed{later}")
     return passed, total
+
+
+_DEVICE = torch.device("cpu")
+
+
+def stand_in_device() -> torch.device:
+    """Where the checks' stand-in UNets live: the notebook's ``device`` when it is a usable one (a notebook's code
+    that moves its tensors to ``device``, or to ``'cuda'``, then meets the stand-in where it meets its own UNet)."""
+    return _DEVICE
+
+
+def _on_device(module: Any) -> Any:
+    """A module the check built (``DDPM(stand_in, …)``), moved to :func:`stand_in_device` as a notebook moves its own."""
+    return module.to(stand_in_device()) if isinstance(module, torch.nn.Module) else module
+
+
+def _notebook_device(namespace: dict) -> torch.device:
+    try:
+        device = torch.device(namespace.get("device", "cpu"))
+        torch.empty(0, device=device)
+        return device
+    except Exception:  # noqa: BLE001  (not a device, or not available here)
+        return torch.device("cpu")
 
 
 class _Skip(Exception):

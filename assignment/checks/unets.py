@@ -21,7 +21,15 @@ _UNET_PARAMETERS = {"UnconditionalUNet": 31265, "TimeConditionalUNet": 31657, "C
 
 
 def _make_unet(cls, name: str) -> nn.Module:
-    return cls(1, 8) if name == "UnconditionalUNet" else cls(1, 10, 8)
+    """``cls(1, 8)`` or ``cls(1, 10, 8)``; a TimeConditionalUNet may leave out the num_classes it never uses."""
+    if name == "UnconditionalUNet":
+        return cls(1, 8)
+    try:
+        return cls(1, 10, 8)
+    except TypeError:
+        if name != "TimeConditionalUNet":
+            raise
+        return cls(1, 8)  # TimeConditionalUNet(in_channels, num_hiddens)
 
 
 def _run_unet(unet: nn.Module, name: str, x: torch.Tensor) -> Any:
@@ -105,7 +113,7 @@ def _uncond_shapes(cls, ns):
 
 @_register("TimeConditionalUNet", "TimeConditionalUNet(1, 10, 8) accepts t as [N] or [N, 1] and depends on t")
 def _time_unet(cls, ns):
-    unet = cls(1, 10, 8)  # train mode: BatchNorm uses batch statistics, so the conditioning shows at init
+    unet = _make_unet(cls, "TimeConditionalUNet")  # train mode: BatchNorm uses batch statistics, so the conditioning shows at init
     x = torch.randn(4, 1, 28, 28)
     t = torch.tensor([0.1, 0.4, 0.7, 1.0])
     outputs = {}
@@ -131,7 +139,7 @@ def _time_unet(cls, ns):
 
 @_register("ClassConditionalUNet", "ClassConditionalUNet(1, 10, 8): indices = one-hot, mask = zero class, depends on c and t")
 def _class_unet(cls, ns):
-    unet = cls(1, 10, 8)  # train mode (see above)
+    unet = _make_unet(cls, "ClassConditionalUNet")  # train mode (see above)
     x = torch.randn(4, 1, 28, 28)
     t = torch.full((4,), 0.5)
     c = torch.tensor([0, 3, 7, 9])
@@ -146,7 +154,8 @@ def _class_unet(cls, ns):
         other = (c + 1) % 10
         y_other = unet(x, other if indices else F.one_hot(other, 10).float(), t_form)
         y_time = unet(x, c_form, as_t(t * 0.2))
-        y_mask = unet(x, c_form, t_form, mask=torch.zeros(4))
+        # the mask as [N] or as a column [N, 1]: either form is enough
+        y_mask = _first_form(lambda mask: unet(x, c_form, t_form, mask=mask), [torch.zeros(4), torch.zeros(4, 1)])[1]
         try:  # the other class form, if this UNet takes it too
             y_both = unet(x, onehot if indices else c, t_form)
         except Exception:  # noqa: BLE001
