@@ -10,7 +10,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from .calling import _call, _images_of, _sample_count
-from .registry import CheckFailed, _expect, _expect_tensor, _on_device, _register, _shape, _Skip, stand_in_device
+from .registry import (
+    CheckFailed,
+    _expect,
+    _expect_tensor,
+    _on_device,
+    _passes_for_any,
+    _register,
+    _shape,
+    _Skip,
+    stand_in_device,
+)
 
 # ---------------------------------------------------------------------------- Part B: add_noise
 
@@ -173,17 +183,8 @@ _OVER_T_MINUS_1 = "t/(T-1)"
 
 
 def _either_convention(run: Callable[[bool], str | None]) -> None:
-    """Pass if the check passes with the 1-based (``t ∈ {1..T}``) or the 0-based time convention."""
-    problems = []
-    for zero_based in (False, True, _OVER_T_MINUS_1):
-        try:
-            problem = run(zero_based)
-        except CheckFailed as failure:
-            problem = str(failure)
-        if problem is None:
-            return
-        problems.append(problem)
-    raise CheckFailed(problems[0])
+    """Pass if the check passes with the 1-based (``t ∈ {1..T}``) or a 0-based time convention (``t/T``, ``t/(T−1)``)."""
+    _passes_for_any(run, (False, True, _OVER_T_MINUS_1))
 
 
 def _run_any_convention(call, make):

@@ -21,7 +21,17 @@ from torch import nn
 
 from .calling import _call, _images_of, _sample_count
 from .ddpm import _ClassRecorder, _dropped_on_conditional_rows, _TargetOracle
-from .registry import CheckFailed, _expect, _expect_tensor, _on_device, _register, _shape, _Skip, stand_in_device
+from .registry import (
+    CheckFailed,
+    _expect,
+    _expect_tensor,
+    _on_device,
+    _passes_for_any,
+    _register,
+    _shape,
+    _Skip,
+    stand_in_device,
+)
 
 
 class _FlowOracle(_TargetOracle):
@@ -47,16 +57,7 @@ class _FlowOracle(_TargetOracle):
 
 def _either_direction(run: Callable[[bool], str | None]) -> None:
     """Pass if the check passes with ``t = 0`` as noise (the course's) or as data (reversed, used consistently)."""
-    problems = []
-    for reversed_time in (False, True):
-        try:
-            problem = run(reversed_time)
-        except CheckFailed as failure:
-            problem = str(failure)
-        if problem is None:
-            return
-        problems.append(problem)
-    raise CheckFailed(problems[0])
+    _passes_for_any(run, (False, True))
 
 
 def _loss_with_oracle(fn, conditional: bool, n: int = 256, reversed_time: bool = False):
@@ -219,12 +220,17 @@ _sampler_checks("time_fm_sample", conditional=False)
 _sampler_checks("class_fm_sample", conditional=True)
 
 
-def _check_flow(flow: nn.Module, c: torch.Tensor | None) -> None:
+def _expect_zero_velocity_loss(flow: nn.Module, c: torch.Tensor | None) -> None:
+    """``flow``'s forward on data (with classes ``c`` or time only) is a scalar ≈ E[(x_1 − x_0)²] for a zero UNet."""
     x = torch.rand(64, 1, 28, 28, device=stand_in_device())  # the data on the notebook's device, as its loop has it
     loss = flow(x) if c is None else flow(x, c)
     _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
     _expect(abs(loss.item() - 4 / 3) < 0.25,
             f"with a UNet predicting zero velocity the loss should be ≈ E[(x_1 − x_0)²] ≈ 1.33, got {loss.item():.3f}")
+
+
+def _check_flow(flow: nn.Module, c: torch.Tensor | None) -> None:
+    _expect_zero_velocity_loss(flow, c)
     if c is None:
         out, passed = _call(flow.sample, [], [("num_samples", 3)], by_position=False)
         images = _images_of(out)
@@ -238,11 +244,7 @@ def _check_course_module(flow: nn.Module, c: torch.Tensor | None) -> None:
     """The course starter's ``TimeConditionalFM`` (``c`` None) or ``ClassConditionalFM``: the loss as
     :func:`_check_flow`; ``sample(img_wh, seed)`` or ``sample(c, img_wh, guidance_scale, seed)`` give images."""
     _expect(isinstance(flow, nn.Module), f"{type(flow).__name__} should be an nn.Module")
-    x = torch.rand(64, 1, 28, 28, device=stand_in_device())  # the data on the notebook's device, as its loop has it
-    loss = flow(x) if c is None else flow(x, c)
-    _expect(torch.is_tensor(loss) and loss.dim() == 0, f"forward should return a scalar loss, got {_shape(loss)}")
-    _expect(abs(loss.item() - 4 / 3) < 0.25,
-            f"with a UNet predicting zero velocity the loss should be ≈ E[(x_1 − x_0)²] ≈ 1.33, got {loss.item():.3f}")
+    _expect_zero_velocity_loss(flow, c)
     if c is None:
         out, passed = _call(flow.sample, [(28, 28)], [("seed", 0), ("num_samples", 3)], by_position=False)
         images = _images_of(out)

@@ -100,6 +100,21 @@ def _notebook_device(namespace: dict) -> torch.device:
         return torch.device("cpu")
 
 
+def _passes_for_any(run: Callable[[Any], str | None], options: tuple) -> None:
+    """Pass when ``run(option)`` finds no problem (returns None) for one of ``options`` — each a legitimate way of
+    writing the same thing, e.g. a time convention used consistently; else fail with the first option's problem."""
+    problems = []
+    for option in options:
+        try:
+            problem = run(option)
+        except CheckFailed as failure:
+            problem = str(failure)
+        if problem is None:
+            return
+        problems.append(problem)
+    raise CheckFailed(problems[0])
+
+
 class _Skip(Exception):
     """A check that cannot run yet (e.g. it needs a function defined further down the notebook)."""
 
