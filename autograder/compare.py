@@ -49,7 +49,7 @@ def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     """``max |a − b|`` (inf when the shapes differ)."""
     if a.shape != b.shape:
         return float("inf")
-    return float((a.double() - b.double()).abs().max())
+    return float((a.detach().double() - b.detach().double()).abs().max())
 
 
 def matches_a_draw(candidate: torch.Tensor, draws: list[torch.Tensor], atol: float) -> bool:
