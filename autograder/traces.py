@@ -227,8 +227,7 @@ def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch
         if nxt.shape != mean.shape:
             return Verdict(False, f"the images have shape {list(nxt.shape)}, expected {list(mean.shape)}", convention)
         if index == 0:
-            returned = (mean, mean.clamp(0, 1), mean.clamp(-1, 1))  # as is, or clipped to MNIST's or the model's range
-            if min(max_diff(nxt, candidate) for candidate in returned) > 1e-3:
+            if max_diff(nxt, closest_returned_form(nxt, mean)) > 1e-3:
                 return Verdict(False, "the last step (t = 1) must add no noise (z = 0) and return x_0 from the update", convention)
             break
         variance = (1 - ab_prev) / (1 - ab_t) * betas[index] if form.posterior_sigma else betas[index]
@@ -244,6 +243,12 @@ def _replay_steps(steps, draws, images, schedule, guided_eps, num_ts: int, batch
         x = nxt
     return Verdict(True, f"all {num_ts} steps follow the algorithm{form.describe()} "
                          f"(t convention: {time_convention.short})", convention)
+
+
+def closest_returned_form(returned: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+    """Of the forms a sampler may return its last step ``last`` in — as it is, or clipped to MNIST's ``[0, 1]`` or the
+    model's ``[-1, 1]`` for display — the one closest to ``returned`` (DDPM and flow-matching samplers alike)."""
+    return min((last, last.clamp(0, 1), last.clamp(-1, 1)), key=lambda form: max_diff(returned, form))
 
 
 def _integer_labels(scaled: torch.Tensor) -> torch.Tensor | None:
